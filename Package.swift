@@ -1,0 +1,45 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "LocMem",
+    products: [
+        .library(name: "LocMem", targets: ["LocMem"]),
+        .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "Bookstore", targets: ["Bookstore"]),
+        .library(name: "LocMemTesting", targets: ["LocMemTesting"]),
+        .executable(name: "locmem", targets: ["LocMemCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The in-process cache. No SQLite, no Foundation.
+        .target(
+            name: "LocMem",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // libsqlite3 as the system provides it.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
+        .target(name: "Bookstore", dependencies: ["LocMem", "SQLiteStore"]),
+        // Test helpers for users of the read-through pattern (`assertQueries`).
+        .target(name: "LocMemTesting", dependencies: ["LocMem", "SQLiteStore"]),
+        .executableTarget(
+            name: "LocMemCLI",
+            dependencies: [
+                "LocMem", "SQLiteStore", "Bookstore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LocMemTests", dependencies: ["LocMem"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "LocMemTesting", "LocMem"]),
+        .testTarget(name: "BookstoreTests", dependencies: ["Bookstore", "LocMemTesting", "LocMem", "SQLiteStore"]),
+        .testTarget(name: "LocMemCLITests", dependencies: ["LocMemCLI"]),
+    ]
+)
