@@ -35,8 +35,9 @@ public enum Fixtures {
     /// the broken one included (SQLite's DDL is transactional), so the database is left as it
     /// was. The files must not contain `BEGIN`/`COMMIT` themselves.
     ///
-    /// - Note: Runs on `database` while other threads may use it too; whether they see the
-    ///   transaction's work before it commits is up to `Database`.
+    /// - Note: Thread-safe as `Database` is: its `inTransaction` holds the connection for the whole
+    ///   load, so other threads' statements wait and never see a half-loaded database. Called inside
+    ///   a transaction of the caller's, the load becomes a savepoint of it.
     /// - Throws: ``FixturesError``: `.folderNotFound` (`folder` is not a folder), `.noSQLFiles`,
     ///   `.unreadableFile`, `.statementFailed` (with the file, line and SQLite's error), or
     ///   `.transactionFailed`.
