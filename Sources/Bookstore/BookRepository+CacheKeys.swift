@@ -20,7 +20,8 @@ extension BookRepository {
     /// counter: readers then build their key from the new generation and miss, and the old
     /// lists are never read again and leave by expiry or culling. When the counter is absent
     /// (never created, culled, or the cache cleared) a reader creates it at a random value, so
-    /// a re-created counter cannot land on the generation of lists still in the cache.
+    /// a re-created counter cannot land on the generation of lists still in the cache. So a
+    /// top-rated read makes two cache lookups (the counter, then the list); the others make one.
     public enum CacheKeys {
         /// `book:<id>`: the book, or `nil` when there is no such book.
         public static func book(_ id: Int64) -> String { "book:\(id)" }
