@@ -105,6 +105,20 @@ struct Counts: Equatable, CustomStringConvertible {
 
 // MARK: - Key warnings
 
+extension CacheKeyWarning {
+    /// Whether the key has a space, a control character or DEL.
+    var isInvalidCharacter: Bool {
+        if case .invalidCharacter = kind { return true }
+        return false
+    }
+
+    /// The length reported by a too-long warning, or nil for another kind.
+    var tooLongLength: Int? {
+        if case .tooLong(let length) = kind { return length }
+        return nil
+    }
+}
+
 /// Collects the key warnings a cache reports through `onKeyWarning`, from any thread.
 final class WarningRecorder: Sendable {
     private let recorded = Mutex<[CacheKeyWarning]>([])
