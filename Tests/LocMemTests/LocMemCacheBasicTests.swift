@@ -43,6 +43,14 @@ import Testing
         #expect(miss == nil, "a missing key must not look like a cached absence")
     }
 
+    @Test func getWithAnOptionalDefaultReturnsTheDefaultOnAMiss() throws {
+        // A naive `as? V` turns every miss into a cached absence when V is Optional.
+        let cache = try makeCache()
+        #expect(cache.get("missing", default: Int?.some(5)) == 5)
+        cache.set("null", Int?.none)
+        #expect(cache.get("null", default: Int?.some(5)) == nil)
+    }
+
     @Test func getAsAnotherTypeReturnsNilOrTheDefault() throws {
         let cache = try makeCache()
         cache.set("answer", 42)
@@ -442,6 +450,48 @@ import Testing
     }
 
     struct LoaderFailure: Error, Equatable {}
+
+    @Test func getOrSetOfAnOptionalTypeRunsTheLoaderOnAMiss() throws {
+        let cache = try makeCache()
+        var runs = 0
+        let first = cache.getOrSet("optional") { () -> Int? in
+            runs += 1
+            return 3
+        }
+        #expect(first == 3)
+        #expect(runs == 1)
+        #expect(cache.get("optional", as: Int?.self) == .some(3))
+    }
+
+    @Test func getOrSetOfAStoredNilDoesNotRunTheLoader() throws {
+        let cache = try makeCache()
+        cache.set("null", Int?.none)
+        var runs = 0
+        let value = cache.getOrSet("null") { () -> Int? in
+            runs += 1
+            return 3
+        }
+        #expect(value == nil)
+        #expect(runs == 0)
+    }
+
+    @Test func asyncGetOrSetStoresTheLoadedValueAndReusesIt() async throws {
+        let cache = try makeCache()
+        let first = try await cache.getOrSet("key") { @Sendable () async throws -> Int in 42 }
+        let second = try await cache.getOrSet("key") { @Sendable () async throws -> Int in 0 }
+        #expect(first == 42)
+        #expect(second == 42)
+        #expect(cache.get("key", as: Int.self) == 42)
+    }
+
+    @Test func asyncGetOrSetPassesOnTheLoadersErrorAndStoresNothing() async throws {
+        let cache = try makeCache()
+        await #expect(throws: LoaderFailure.self) {
+            try await cache.getOrSet("key") { @Sendable () async throws -> Int in throw LoaderFailure() }
+        }
+        #expect(cache.hasKey("key") == false)
+    }
+
 
     @Test func getOrSetPassesOnTheLoadersErrorAndStoresNothing() throws {
         let cache = try makeCache()
