@@ -139,3 +139,15 @@ final class WarningRecorder: Sendable {
         }
     }
 }
+
+// MARK: - Reaching a cache from its own callbacks
+
+/// Holds a cache for a callback (a key-warning handler) that must exist before the cache does.
+final class CacheHolder: Sendable {
+    private let stored = Mutex<LocMemCache?>(nil)
+
+    var cache: LocMemCache? {
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
+    }
+}

@@ -499,6 +499,33 @@ import Testing
         #expect(cache.getOrSet("fails") { 5 } == 5)
     }
 
+    // MARK: - User code runs outside the lock (Django's test_locking_on_pickle)
+
+    @Test(.timeLimit(.minutes(1)))
+    func aLoaderCanUseTheSameCache() throws {
+        let cache = try makeCache()
+        cache.set("inner", 1)
+        let value = cache.getOrSet("outer") { () -> Int in
+            let inner = cache.get("inner", as: Int.self) ?? 0
+            cache.set("side", 2)
+            return inner + cache.getOrSet("nested") { 10 }
+        }
+        #expect(value == 11)
+        #expect(cache.getMany(["outer", "side", "nested"], as: Int.self) == ["outer": 11, "side": 2, "nested": 10])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aKeyWarningHandlerCanUseTheSameCache() throws {
+        let holder = CacheHolder()
+        let cache = try makeCache(CacheConfiguration(onKeyWarning: { warning in
+            holder.cache?.set("last-warning", warning.key)
+        }))
+        holder.cache = cache
+        cache.set("bad key", 1)
+        #expect(cache.get("last-warning", as: String.self) == ":1:bad key")
+        #expect(cache.get("bad key", as: Int.self) == 1)
+    }
+
     // MARK: - clear and close
 
     @Test func clearRemovesEveryKey() throws {
