@@ -29,7 +29,7 @@ import Testing
             cache.set("\(key)", key)
         }
         #expect(cache.count == 300)
-        cache.set("one more", 300)
+        cache.set("one-more", 300)
         // 300 / 3 = 100 culled, then the new entry.
         #expect(cache.count == 201)
     }

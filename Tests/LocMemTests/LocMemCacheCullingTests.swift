@@ -117,7 +117,7 @@ import Testing
 
     @Test func setWithZeroTimeoutDoesNotCull() throws {
         let cache = try fullStore(maxEntries: 3)
-        cache.set("not kept", 1, timeout: 0)
+        cache.set("not-kept", 1, timeout: 0)
         #expect(cache.count == 3)
         #expect(cache.getMany(["0", "1", "2"], as: Int.self).count == 3)
     }
@@ -144,11 +144,12 @@ import Testing
             large.set("\(key)", key)
         }
         #expect(large.count == 10)
-        // The store holds 10 >= 2 entries: the small instance culls 10 / 3 = 3 of them, then inserts.
+        // The store holds 10 entries, over the small instance's limit of 2. Culling count / 3 once would
+        // leave 8; LocMem culls least-recently-used entries until the new key fits within 2.
         small.set("x", 0)
-        #expect(small.count == 8)
+        #expect(small.count == 2)
         #expect(small.hasKey("x"))
-        #expect(large.getMany(["0", "1", "2"], as: Int.self).isEmpty)
+        #expect(large.hasKey("9"), "the most recently used entry survives")
     }
 
     // MARK: - Least recently used
@@ -263,6 +264,26 @@ import Testing
         cache.set("new", 0)
         #expect(cache.hasKey("0") == false, "hasKey must not have saved key 0 from the cull")
         #expect(cache.hasKey("1"))
+    }
+
+    @Test func incrVersionByZeroDoesNotChangeTheOrder() throws {
+        // incrVersion with delta 0 returns the version and changes nothing.
+        let cache = try fullStore(maxEntries: 3)
+        #expect(try cache.incrVersion("0", by: 0) == 1)
+        cache.set("new", 0)
+        #expect(cache.hasKey("0") == false, "incrVersion(by: 0) must not have saved key 0 from the cull")
+        #expect(cache.getMany(["1", "2", "new"], as: Int.self).count == 3)
+    }
+
+    @Test func incrVersionMakesTheMovedKeyMostRecentlyUsed() throws {
+        let cache = try fullStore(maxEntries: 3)
+        cache.delete("2")
+        try cache.incrVersion("0")  // "0" was the least recently used; it moves to version 2.
+        cache.set("x", 0)
+        cache.set("y", 0)  // The store is full: the least recently used entry, "1", goes.
+        #expect(cache.hasKey("1") == false)
+        #expect(cache.hasKey("0", version: 2))
+        #expect(cache.getMany(["x", "y"], as: Int.self).count == 2)
     }
 
     @Test func deleteThenSetDoesNotCull() throws {

@@ -52,6 +52,17 @@ import Testing
         #expect(cache.statistics.misses == 0)
     }
 
+    @Test func incrVersionIsNeitherAHitNorAMiss() throws {
+        // API.md: hits and misses count get, getMany (per key) and getOrSet.
+        let cache = try makeCache()
+        cache.set("key", 1)
+        try cache.incrVersion("key")
+        try cache.decrVersion("key", version: 2)
+        #expect(thrownCase { try cache.incrVersion("missing") } == .keyNotFound)
+        #expect(cache.statistics.hits == 0)
+        #expect(cache.statistics.misses == 0)
+    }
+
     @Test func setCountsEachSet() throws {
         let cache = try makeCache()
         cache.set("a", 1)
