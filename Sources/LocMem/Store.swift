@@ -174,10 +174,14 @@ final class Store: Sendable {
             }
         }
         if case .done(let result) = fast { return result }
-        // The store is full: cull with every shard locked, then insert.
+        // The store is full: with every shard locked, cull (unless the key appeared meanwhile),
+        // then write. Culling happens before `writeLocked` takes the table `inout`, never inside it.
         let slow = withAllShardsLocked { tables in
-            writeLocked(&tables[hash.shard].pointee, key, hash, value: value, deadline: deadline, mode: mode, now: now) {
+            let table = tables[hash.shard]
+            if deadline != nil, table.pointee.find(key, tag: hash.tag) == nil {
                 makeRoom(in: tables, limits: limits)
+            }
+            return writeLocked(&table.pointee, key, hash, value: value, deadline: deadline, mode: mode, now: now) {
                 count.add(1, ordering: .relaxed)
                 return true
             }
