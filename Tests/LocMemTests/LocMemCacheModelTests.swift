@@ -313,10 +313,10 @@ struct ReferenceCache {
             let from = version ?? 1
             guard let index = liveIndex(key, from) else { return .failed(.keyNotFound) }
             if delta == 0 { return .int(from) }
-            // Django's order: read (which makes the key most recently used), set the new version, delete the old.
-            let entry = entries[promote(index)]
-            store(key, from + delta, entry.value, deadline: entry.deadline)
+            // The old entry goes first, so the move never culls to make room for itself.
+            let entry = entries[index]
             remove(key, from)
+            store(key, from + delta, entry.value, deadline: entry.deadline)
             return .int(from + delta)
         case .clear:
             entries.removeAll()
