@@ -34,7 +34,8 @@ import Testing
             try db.execute("CREATE TABLE t(i, r, s, b, n)")
             let text = "Ünïcödé ✓ 🎉 with\u{0}nul"
             let bytes: [UInt8] = [0, 1, 2, 254, 255]
-            try db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [.integer(Int64.min), 2.5, .text(text), .blob(bytes), nil])
+            try db.execute(
+                "INSERT INTO t VALUES (?, ?, ?, ?, ?)", [.integer(Int64.min), 2.5, .text(text), .blob(bytes), nil])
             let row = try db.queryFirst("SELECT i, r, s, b, n FROM t") { row in
                 (try row.int64(0), try row.int("i"), try row.double(1), try row.string(2), try row.blob(3),
                  row.isNull(4), row.isNull(0), try row.isNull("n"))
