@@ -189,9 +189,12 @@ final class Connection {
 
 extension SQLiteError {
     /// The error with the database path added to its message, for errors raised while opening.
+    ///
+    /// The SQL is dropped: it is this module's set-up, which would only distract from the file.
     fileprivate func opening(_ path: String) -> SQLiteError {
         var error = self
         error.message = "\(message) (opening '\(path)')"
+        error.sql = nil
         return error
     }
 }

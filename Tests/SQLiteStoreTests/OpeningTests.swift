@@ -51,6 +51,8 @@ import Testing
             let error = #expect(throws: SQLiteError.self) { try Database(path: path) }
             #expect(error?.code == 26)  // SQLITE_NOTADB
             #expect(error?.message == "file is not a database (opening '\(path)')")
+            #expect(error?.sql == nil)
+            #expect(error?.description == "SQLite error 26 (SQLITE_NOTADB): file is not a database (opening '\(path)')")
             // The file was not touched.
             #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
         }
