@@ -23,8 +23,9 @@ import Synchronization
 /// calls from different threads run one after the other, never interleaved. The lock is reentrant for the
 /// thread that holds it, which is what lets an ``inTransaction(_:)`` body and a `map` closure use this same
 /// database: a transaction keeps the connection for its whole body, so other threads' statements never land
-/// inside it. ``queryCount`` is an atomic counter and ``capturingQueries(_:)`` has its own lock; neither waits
-/// for the connection.
+/// inside it. (A transaction opened with a raw `BEGIN` through ``execute(_:)`` gets no such protection: the
+/// connection is released when that call returns. Use ``inTransaction(_:)``.) ``queryCount`` is an atomic
+/// counter and ``capturingQueries(_:)`` has its own lock; neither waits for the connection.
 ///
 /// - Note: `Database` is `Sendable`. Code that runs while the connection is held (a `map` closure, a transaction
 ///   body) blocks every other thread's use of this database until it returns, so keep it short, and never wait
