@@ -59,10 +59,10 @@ struct ReentrantMutex<Value>: ~Copyable, @unchecked Sendable {
 
     /// A nonzero id of the calling thread.
     private static func currentThread() -> UInt {
-        #if canImport(Darwin)
-        return UInt(bitPattern: pthread_self())
+        #if canImport(Glibc)
+        return UInt(pthread_self())  // pthread_t is an unsigned long
         #else
-        return UInt(pthread_self())
+        return UInt(bitPattern: pthread_self())  // pthread_t is a pointer
         #endif
     }
 }
