@@ -30,16 +30,19 @@ let package = Package(
         .target(name: "Bookstore", dependencies: ["LocMem", "SQLiteStore"]),
         // Test helpers for users of the read-through pattern (`assertQueries`).
         .target(name: "LocMemTesting", dependencies: ["LocMem", "SQLiteStore"]),
+        // What `locmem bench` measures: the cache, its peers and the repository, side by side.
+        .target(name: "LocMemBenchmarks", dependencies: ["LocMem", "SQLiteStore", "Bookstore"]),
         .executableTarget(
             name: "LocMemCLI",
             dependencies: [
-                "LocMem", "SQLiteStore", "Bookstore",
+                "LocMem", "SQLiteStore", "Bookstore", "LocMemBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "LocMemTests", dependencies: ["LocMem"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "LocMemTesting", "LocMem"]),
         .testTarget(name: "BookstoreTests", dependencies: ["Bookstore", "LocMemTesting", "LocMem", "SQLiteStore"]),
+        .testTarget(name: "LocMemBenchmarksTests", dependencies: ["LocMemBenchmarks"]),
         .testTarget(name: "LocMemCLITests", dependencies: ["LocMemCLI"]),
     ]
 )

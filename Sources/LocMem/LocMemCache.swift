@@ -1,0 +1,265 @@
+import Logging
+
+/// A per-process, thread-safe, in-memory cache: Django's `LocMemCache` in Swift.
+///
+/// ```swift
+/// let cache = try LocMemCache(location: "unique-snowflake")
+/// cache.set("greeting", "hello", timeout: 30)
+/// let greeting: String? = cache.get("greeting")          // "hello"
+/// let answer = cache.getOrSet("answer", timeout: .never) { 42 }
+/// ```
+///
+/// Entries live in the memory of this process only: they are not shared with other processes and
+/// are gone after a restart. Where several processes must see one cache, use a cache server
+/// (Redis, Memcached); the API here mirrors Django's, so code written against it moves over.
+///
+/// Caches created with the same `location` share one store, as Django's do: a value set through
+/// one is visible through the other (with the same prefix, version and key function). Each
+/// instance applies its own configuration; `maxEntries`, culling and ``clear()`` act on the whole
+/// store.
+///
+/// **Recency and culling.** `get`, `set`, `add` (when it stores), `incr`/`decr` and `getOrSet`
+/// make a key the most recently used; `touch` and `hasKey` do not. When the store holds
+/// `maxEntries` entries, inserting a new key first removes `count / cullFrequency` of the least
+/// recently used (at least one), or all of them when `cullFrequency` is 0. Unlike Django, which can
+/// grow past the limit, the store never holds more than `maxEntries`.
+///
+/// **Expiry.** An entry expires when its deadline is reached (`deadline <= now`) on the cache's
+/// ``CacheClock``; an expired entry behaves as absent and is removed when an operation meets it.
+///
+/// - Note: Every method is thread-safe. Operations on one key are atomic; multi-key operations
+///   (`getMany`, `setMany`, `deleteMany`, `incrVersion`) are sequences of single-key operations,
+///   as in Django. A `get` of a live key takes one short lock (of one of 16 shards), allocates
+///   nothing beyond building the key, and scales across cores.
+public final class LocMemCache: Sendable {
+    /// The store's name: caches with the same location share entries.
+    public let location: String
+    public let configuration: CacheConfiguration
+    let clock: any CacheClock
+    let store: Store
+    let limits: Store.Limits
+    private let logger: Logger
+
+    /// Creates a cache on the store named `location`, creating the store if it is new.
+    ///
+    /// - Parameters:
+    ///   - location: The store's name (Django's `LOCATION`). The empty string is a valid name.
+    ///   - configuration: Timeout, limits, key prefix, version, key function, warning handler.
+    ///   - clock: The time source for expiry; ``ManualClock`` in tests.
+    /// - Throws: ``CacheError/invalidConfiguration(field:reason:)`` naming the first invalid field.
+    public init(
+        location: String = "",
+        configuration: CacheConfiguration = .init(),
+        clock: any CacheClock = MonotonicClock()
+    ) throws(CacheError) {
+        try configuration.validate()
+        self.location = location
+        self.configuration = configuration
+        self.clock = clock
+        self.store = Store.named(location)
+        self.limits = Store.Limits(maxEntries: configuration.maxEntries, cullFrequency: configuration.cullFrequency)
+        self.logger = Logger(label: "LocMem")
+    }
+
+    // MARK: - Keys
+
+    /// The final key stored for `key`: the key function applied to the key, the prefix and the
+    /// version (the configuration's when `version` is `nil`).
+    ///
+    /// Django's `make_key`. With the default key function: `"\(prefix):\(version):\(key)"`.
+    public func makeKey(_ key: String, version: Int? = nil) -> String {
+        let version = version ?? configuration.version
+        if let keyFunction = configuration.customKeyFunction {
+            return keyFunction(key, configuration.keyPrefix, version)
+        }
+        return CacheConfiguration.defaultKey(key, prefix: configuration.keyPrefix, version: version)
+    }
+
+    /// `makeKey` plus Django's `validate_key`: reports memcached-unportable keys.
+    @inline(__always)
+    func makeValidatedKey(_ key: String, version: Int?) -> String {
+        let finalKey = makeKey(key, version: version)
+        let warnings = CacheKeyWarning.warnings(for: finalKey)
+        if !warnings.isEmpty { report(warnings) }
+        return finalKey
+    }
+
+    private func report(_ warnings: [CacheKeyWarning]) {
+        for warning in warnings {
+            if let handler = configuration.onKeyWarning {
+                handler(warning)
+            } else {
+                logger.warning("\(warning.message)")
+            }
+        }
+    }
+
+    // MARK: - Time
+
+    /// The deadline for an entry written now with `timeout`; `nil` when the value is not to be kept.
+    func deadline(for timeout: CacheTimeout) -> Double? {
+        let seconds: Double
+        switch timeout {
+        case .never:
+            return .infinity
+        case .default:
+            guard let configured = configuration.timeout else { return .infinity }
+            seconds = configured
+        case .seconds(let value):
+            seconds = value
+        }
+        if seconds.isNaN || seconds <= 0 { return nil }
+        if seconds == .infinity { return .infinity }
+        return clock.now() + seconds
+    }
+
+    // MARK: - Single keys
+
+    /// The value stored under `key`, if it is live and a `V`.
+    ///
+    /// Django's `get`. A missing or expired key, or a value of another type, is a miss (`nil`).
+    /// A stored `Optional.none` is a hit: `get(k, as: Int?.self)` returns `.some(nil)`. A hit makes
+    /// the key the most recently used.
+    ///
+    /// - Complexity: O(1), plus building and checking the key (O(key length)).
+    @inlinable
+    public func get<V>(_ key: String, as type: V.Type = V.self, version: Int? = nil) -> V? {
+        // Inlinable so that the cast below is specialized for the caller's concrete type.
+        var result: V?
+        _read(key, version: version) { value in
+            result = value as? V
+            return result != nil
+        }
+        return result
+    }
+
+    /// Offers the live value of `key` to `accept` under the shard lock; see `Store.read`.
+    @usableFromInline
+    func _read(_ key: String, version: Int?, _ accept: (any Sendable) -> Bool) {
+        let finalKey = makeValidatedKey(key, version: version)
+        store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
+    }
+
+    /// The value stored under `key`, or `default` on a miss. Django's `get(key, default)`.
+    @inlinable
+    public func get<V>(_ key: String, default: V, version: Int? = nil) -> V {
+        get(key, as: V.self, version: version) ?? `default`
+    }
+
+    /// Stores `value` under `key`, replacing any value there. Django's `set`.
+    ///
+    /// A `timeout` of 0 or less removes the key instead (the value is not kept). Storing a new key
+    /// into a full store first culls least-recently-used entries.
+    ///
+    /// - Complexity: O(1) amortized; a cull is O(culled entries).
+    public func set<V: Sendable>(_ key: String, _ value: V, timeout: CacheTimeout = .default, version: Int? = nil) {
+        let finalKey = makeValidatedKey(key, version: version)
+        write(finalKey, value, timeout: timeout, mode: .set)
+    }
+
+    /// Stores `value` only if `key` is absent or expired. Django's `add`.
+    ///
+    /// - Returns: `true` if the key was absent or expired (even when a timeout of 0 means the
+    ///   value is not kept), `false` if a live value was left in place.
+    @discardableResult
+    public func add<V: Sendable>(
+        _ key: String, _ value: V, timeout: CacheTimeout = .default, version: Int? = nil
+    ) -> Bool {
+        let finalKey = makeValidatedKey(key, version: version)
+        return write(finalKey, value, timeout: timeout, mode: .add)
+    }
+
+    @discardableResult
+    func write(_ finalKey: String, _ value: any Sendable, timeout: CacheTimeout, mode: Store.WriteMode) -> Bool {
+        let deadline = deadline(for: timeout)
+        return store.write(
+            finalKey, KeyHash(finalKey), value: value, deadline: deadline, mode: mode,
+            now: clock.now(), limits: limits
+        )
+    }
+
+    /// Gives a live key a new expiry, counted from now. Django's `touch`.
+    ///
+    /// Recency is not changed. A `timeout` of 0 or less expires the key at once.
+    ///
+    /// - Returns: `true` if the key was live, `false` if it was missing or expired.
+    @discardableResult
+    public func touch(_ key: String, timeout: CacheTimeout = .default, version: Int? = nil) -> Bool {
+        let finalKey = makeValidatedKey(key, version: version)
+        return store.touch(finalKey, KeyHash(finalKey), deadline: deadline(for: timeout), clock: clock)
+    }
+
+    /// Removes `key`. Django's `delete`.
+    ///
+    /// - Returns: `true` if a live value was removed; `false` if the key was missing or had
+    ///   expired (an expired entry is removed all the same).
+    @discardableResult
+    public func delete(_ key: String, version: Int? = nil) -> Bool {
+        let finalKey = makeValidatedKey(key, version: version)
+        return store.delete(finalKey, KeyHash(finalKey), clock: clock)
+    }
+
+    /// Whether `key` holds a live value. Django's `has_key`; recency is not changed.
+    public func hasKey(_ key: String, version: Int? = nil) -> Bool {
+        let finalKey = makeValidatedKey(key, version: version)
+        return store.contains(finalKey, KeyHash(finalKey), clock: clock)
+    }
+
+    /// Adds `delta` to the `Int` stored under `key`, atomically. Django's `incr`.
+    ///
+    /// The entry keeps its expiry and becomes the most recently used.
+    ///
+    /// - Returns: The new value.
+    /// - Throws: ``CacheError/keyNotFound(_:)`` if the key is missing or expired,
+    ///   ``CacheError/notAnInteger(_:)`` if the value is not an `Int`, ``CacheError/overflow(_:)``
+    ///   if the result does not fit (the value is left as it was). The error names the final key.
+    @discardableResult
+    public func incr(_ key: String, by delta: Int = 1, version: Int? = nil) throws(CacheError) -> Int {
+        let finalKey = makeValidatedKey(key, version: version)
+        return try store.adjust(finalKey, KeyHash(finalKey), clock: clock) { value in
+            let (result, overflow) = value.addingReportingOverflow(delta)
+            return overflow ? nil : result
+        }
+    }
+
+    /// Subtracts `delta` from the `Int` stored under `key`, atomically. Django's `decr`.
+    ///
+    /// - Throws: As ``incr(_:by:version:)``.
+    @discardableResult
+    public func decr(_ key: String, by delta: Int = 1, version: Int? = nil) throws(CacheError) -> Int {
+        let finalKey = makeValidatedKey(key, version: version)
+        return try store.adjust(finalKey, KeyHash(finalKey), clock: clock) { value in
+            let (result, overflow) = value.subtractingReportingOverflow(delta)
+            return overflow ? nil : result
+        }
+    }
+
+    // MARK: - Whole store
+
+    /// Removes every entry of the shared store, whatever its prefix or version. Django's `clear`.
+    ///
+    /// - Complexity: O(*n*); holds every shard's lock meanwhile.
+    public func clear() {
+        store.removeAll()
+    }
+
+    /// Does nothing, as Django's `LocMemCache.close()`: there is no connection to close, and the
+    /// cache stays usable. Present so code written for a cache server moves over unchanged.
+    public func close() {}
+
+    /// Entries in the shared store, expired ones not yet removed included.
+    public var count: Int {
+        store.count.load(ordering: .relaxed)
+    }
+
+    /// The shared store's counters (**beyond** Django). Summed shard by shard, so a snapshot taken
+    /// while other threads write may mix moments.
+    public var statistics: CacheStatistics {
+        store.statistics
+    }
+
+    /// Sets the shared store's counters to zero.
+    public func resetStatistics() {
+        store.resetStatistics()
+    }
+}

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A lock and the ``EntryTable`` it guards, side by side in a store's shard block.
+///
+/// Shards are plain pointers into one allocation owned by the ``Store`` (see ``ShardBlock``), so
+/// reaching one costs no reference counting: on a hot path shared by many threads, a retain and
+/// release of a shared object would bounce its cache line between cores. The table is reached
+/// through a pointer, so no dynamic exclusivity check runs either. The mutex is adaptive: it
+/// spins briefly before sleeping, which suits critical sections of a few dozen nanoseconds.
+///
+/// Explicit ``lock()``/``unlock()`` exist, besides ``withLock(_:)``, because culling must hold
+/// every shard of a store at once, always in index order.
+struct Shard {
+    static let cacheLine = 64
+    static let tableOffset = roundUp(MemoryLayout<pthread_mutex_t>.stride)
+    /// Bytes per shard, whole cache lines, so that two shards never share one.
+    static let stride = roundUp(tableOffset + MemoryLayout<EntryTable>.stride)
+
+    private static func roundUp(_ bytes: Int) -> Int {
+        (bytes + cacheLine - 1) / cacheLine * cacheLine
+    }
+
+    let base: UnsafeMutableRawPointer
+
+    @inline(__always)
+    private var mutex: UnsafeMutablePointer<pthread_mutex_t> {
+        base.assumingMemoryBound(to: pthread_mutex_t.self)
+    }
+
+    /// The table; only to be used between `lock()` and `unlock()`.
+    @inline(__always)
+    var table: UnsafeMutablePointer<EntryTable> {
+        (base + Shard.tableOffset).assumingMemoryBound(to: EntryTable.self)
+    }
+
+    fileprivate func initialize() {
+        base.bindMemory(to: pthread_mutex_t.self, capacity: 1)
+        (base + Shard.tableOffset).bindMemory(to: EntryTable.self, capacity: 1).initialize(to: EntryTable())
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        #if os(Linux)
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP))
+        #endif
+        let result = pthread_mutex_init(mutex, &attributes)
+        pthread_mutexattr_destroy(&attributes)
+        precondition(result == 0, "pthread_mutex_init failed: \(result)")
+    }
+
+    fileprivate func deinitialize() {
+        pthread_mutex_destroy(mutex)
+        table.deinitialize(count: 1)
+    }
+
+    @inline(__always)
+    func lock() {
+        pthread_mutex_lock(mutex)
+    }
+
+    @inline(__always)
+    func unlock() {
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Runs `body` with exclusive access to the table.
+    @inline(__always)
+    func withLock<Result, Failure: Error>(
+        _ body: (inout EntryTable) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        lock()
+        defer { unlock() }
+        return try body(&table.pointee)
+    }
+}
+
+/// The shards of one store: a single cache-line-aligned allocation of `count` shards.
+///
+/// `@unchecked Sendable` is safe: the pointer never changes, and each shard's table is only
+/// touched between `lock()` and `unlock()` of that shard's mutex.
+struct ShardBlock: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let count: Int
+
+    static func allocate(count: Int) -> ShardBlock {
+        let block = ShardBlock(
+            base: UnsafeMutableRawPointer.allocate(byteCount: count * Shard.stride, alignment: Shard.cacheLine),
+            count: count
+        )
+        for index in 0..<count { block[index].initialize() }
+        return block
+    }
+
+    /// Destroys every shard and frees the block; nothing may use it afterwards.
+    func deallocate() {
+        for index in 0..<count { self[index].deinitialize() }
+        base.deallocate()
+    }
+
+    @inline(__always)
+    subscript(index: Int) -> Shard {
+        Shard(base: base + index &* Shard.stride)
+    }
+
+    var all: [Shard] { (0..<count).map { self[$0] } }
+}

@@ -1,0 +1,364 @@
+import Synchronization
+
+/// Where a key lives in a ``Store``: its shard and the 32-bit tag its shard's table indexes.
+///
+/// Computed once per operation, outside any lock, from the key's (per-process seeded) hash.
+struct KeyHash {
+    let shard: Int
+    let tag: UInt32
+
+    @inline(__always)
+    init(_ key: String) {
+        let hash = UInt64(UInt(bitPattern: key.hashValue))
+        shard = Int(truncatingIfNeeded: hash &>> (64 - Store.shardBits))
+        tag = UInt32(truncatingIfNeeded: hash) ^ UInt32(truncatingIfNeeded: hash &>> 32)
+    }
+}
+
+/// The memory behind one cache `location`: what Django keeps in its per-name `_caches`,
+/// `_expire_info` and `_locks` globals.
+///
+/// Entries are spread over ``shardCount`` shards by key hash, each with its own lock and LRU
+/// list, so that operations on different keys rarely wait for each other. Recency stays exact
+/// across shards: every use stamps the entry with a store-wide tick, and culling, which locks all
+/// shards in index order, takes the entries with the smallest ticks from the shards' LRU ends.
+///
+/// The store's size is an atomic counter: an insert reserves a place while it is below the
+/// caller's `maxEntries`, under its shard lock; when the store is full it takes every lock, culls
+/// and inserts, so the store never holds more than the inserting cache's `maxEntries`.
+final class Store: Sendable {
+    static let shardBits = 4
+    static let shardCount = 1 << shardBits
+
+    let shards: ShardBlock
+    /// Entries in all shards, including expired ones not yet met.
+    let count = Atomic<Int>(0)
+    private let ticks = Atomic<UInt64>(0)
+    /// `getOrSet` loads in progress, by final key.
+    let flights = Mutex<[String: Flight]>([:])
+
+    init() {
+        shards = ShardBlock.allocate(count: Store.shardCount)
+    }
+
+    deinit {
+        shards.deallocate()
+    }
+
+    /// The next recency stamp. Taken under the entry's shard lock, so each shard's LRU list is
+    /// ordered by tick.
+    @inline(__always)
+    private func nextTick() -> UInt64 {
+        ticks.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+
+    @inline(__always)
+    private static func isExpired(_ deadline: Double, clock: any CacheClock) -> Bool {
+        deadline != .infinity && clock.hasReached(deadline)
+    }
+
+    /// Removes an expired entry the caller has met, counting the expiration.
+    @inline(__always)
+    private func removeExpired(_ index: Int32, from table: inout EntryTable) {
+        table.remove(at: index)
+        table.statistics.expired &+= 1
+        count.subtract(1, ordering: .relaxed)
+    }
+
+    // MARK: - Reads
+
+    /// Offers the live value of `key` to `accept`, under the shard's lock; if it accepts (it is
+    /// of the type the caller wants), the entry becomes the most recently used and counts as a
+    /// hit, else as a miss.
+    ///
+    /// The hit path: one lock, one probe, no allocation, no reference counting.
+    @inline(__always)
+    func read(
+        _ key: String, _ hash: KeyHash, clock: any CacheClock, counting: Bool = true,
+        _ accept: (any Sendable) -> Bool
+    ) {
+        let shard = shards[hash.shard]
+        shard.lock()
+        defer { shard.unlock() }
+        let table = shard.table
+        guard let index = table.pointee.find(key, tag: hash.tag) else {
+            if counting { table.pointee.statistics.misses &+= 1 }
+            return
+        }
+        if Store.isExpired(table.pointee[index].deadline, clock: clock) {
+            removeExpired(index, from: &table.pointee)
+            if counting { table.pointee.statistics.misses &+= 1 }
+            return
+        }
+        guard accept(table.pointee[index].value) else {
+            if counting { table.pointee.statistics.misses &+= 1 }
+            return
+        }
+        table.pointee.markUsed(index, tick: nextTick())
+        if counting { table.pointee.statistics.hits &+= 1 }
+    }
+
+    /// The live value of `key` as a `Value`, made most recently used; `nil` for a miss.
+    @inline(__always)
+    func get<Value>(
+        _ key: String, _ hash: KeyHash, as type: Value.Type, clock: any CacheClock, counting: Bool = true
+    ) -> Value? {
+        var result: Value?
+        read(key, hash, clock: clock, counting: counting) { value in
+            result = value as? Value
+            return result != nil
+        }
+        return result
+    }
+
+    /// The live value and deadline of `key`, without counting a read or changing recency (an
+    /// expired entry met is removed and counted as an expiration).
+    func peek(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> (value: any Sendable, deadline: Double)? {
+        shards[hash.shard].withLock { table in
+            guard let index = table.find(key, tag: hash.tag) else { return nil }
+            if Store.isExpired(table[index].deadline, clock: clock) {
+                removeExpired(index, from: &table)
+                return nil
+            }
+            return (table[index].value, table[index].deadline)
+        }
+    }
+
+    /// Whether `key` holds a live entry. Recency is not changed; an expired entry is removed.
+    func contains(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
+        shards[hash.shard].withLock { table in
+            guard let index = table.find(key, tag: hash.tag) else { return false }
+            if Store.isExpired(table[index].deadline, clock: clock) {
+                removeExpired(index, from: &table)
+                return false
+            }
+            return true
+        }
+    }
+
+    // MARK: - Writes
+
+    enum WriteMode {
+        /// Store whatever is there.
+        case set
+        /// Store only if the key is absent or expired.
+        case add
+    }
+
+    struct Limits {
+        var maxEntries: Int
+        var cullFrequency: Int
+    }
+
+    private enum WriteOutcome {
+        case done(Bool)
+        case needsRoom
+    }
+
+    /// Stores `value` under `key` until `deadline` (`nil`: not kept, so any value is removed).
+    ///
+    /// - Returns: For `.add`, whether the key was absent or expired; for `.set`, `true`.
+    @discardableResult
+    func write(
+        _ key: String, _ hash: KeyHash, value: any Sendable, deadline: Double?, mode: WriteMode,
+        now: Double, limits: Limits
+    ) -> Bool {
+        let fast = shards[hash.shard].withLock { table in
+            writeLocked(&table, key, hash, value: value, deadline: deadline, mode: mode, now: now) {
+                reservePlace(below: limits.maxEntries)
+            }
+        }
+        if case .done(let result) = fast { return result }
+        // The store is full: with every shard locked, cull (unless the key appeared meanwhile),
+        // then write. Culling happens before `writeLocked` takes the table `inout`, never inside it.
+        let slow = withAllShardsLocked { tables in
+            let table = tables[hash.shard]
+            if deadline != nil, table.pointee.find(key, tag: hash.tag) == nil {
+                makeRoom(in: tables, limits: limits)
+            }
+            return writeLocked(&table.pointee, key, hash, value: value, deadline: deadline, mode: mode, now: now) {
+                count.add(1, ordering: .relaxed)
+                return true
+            }
+        }
+        guard case .done(let result) = slow else { preconditionFailure("an insert with room cannot need room") }
+        return result
+    }
+
+    private func writeLocked(
+        _ table: inout EntryTable, _ key: String, _ hash: KeyHash, value: any Sendable, deadline: Double?,
+        mode: WriteMode, now: Double, reserve: () -> Bool
+    ) -> WriteOutcome {
+        if let index = table.find(key, tag: hash.tag) {
+            let existing = table[index].deadline
+            let expired = existing != .infinity && existing <= now
+            if mode == .add {
+                if !expired { return .done(false) }
+                table.statistics.expired &+= 1
+            }
+            guard let deadline else {
+                table.remove(at: index)
+                count.subtract(1, ordering: .relaxed)
+                return .done(true)
+            }
+            table[index].value = value
+            table[index].deadline = deadline
+            table.markUsed(index, tick: nextTick())
+            table.statistics.sets &+= 1
+            return .done(true)
+        }
+        guard let deadline else { return .done(true) }
+        guard reserve() else { return .needsRoom }
+        table.insert(key, tag: hash.tag, value: value, deadline: deadline, tick: nextTick())
+        table.statistics.sets &+= 1
+        return .done(true)
+    }
+
+    /// Takes a place in the store if it holds fewer than `maxEntries` entries.
+    private func reservePlace(below maxEntries: Int) -> Bool {
+        var current = count.load(ordering: .relaxed)
+        while current < maxEntries {
+            let (exchanged, original) = count.compareExchange(
+                expected: current, desired: current &+ 1, ordering: .relaxed
+            )
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    /// Culls least-recently-used entries until the store holds fewer than `maxEntries`: Django's
+    /// `_cull`, `count / cullFrequency` at a time (at least one), or everything when
+    /// `cullFrequency` is 0. Called with every shard locked.
+    ///
+    /// - Complexity: O(*k* × ``shardCount``) for *k* culled entries.
+    private func makeRoom(in tables: [UnsafeMutablePointer<EntryTable>], limits: Limits) {
+        var total = count.load(ordering: .relaxed)
+        while total >= limits.maxEntries {
+            if limits.cullFrequency == 0 {
+                for table in tables {
+                    table.pointee.statistics.culled &+= table.pointee.count
+                    table.pointee.removeAll()
+                }
+                total = 0
+                break
+            }
+            var victims = Swift.max(1, total / limits.cullFrequency)
+            while victims > 0, let oldest = Store.leastRecentlyUsed(in: tables) {
+                oldest.pointee.remove(at: oldest.pointee.tail)
+                oldest.pointee.statistics.culled &+= 1
+                total -= 1
+                victims -= 1
+            }
+        }
+        count.store(total, ordering: .relaxed)
+    }
+
+    /// The table whose LRU end holds the store's least recently used entry.
+    private static func leastRecentlyUsed(
+        in tables: [UnsafeMutablePointer<EntryTable>]
+    ) -> UnsafeMutablePointer<EntryTable>? {
+        var oldest: UnsafeMutablePointer<EntryTable>?
+        var oldestTick = UInt64.max
+        for table in tables where table.pointee.tail >= 0 {
+            let tick = table.pointee[table.pointee.tail].tick
+            if tick < oldestTick {
+                oldestTick = tick
+                oldest = table
+            }
+        }
+        return oldest
+    }
+
+    /// Changes the expiry of a live entry without changing its recency (`nil`: remove it).
+    func touch(_ key: String, _ hash: KeyHash, deadline: Double?, clock: any CacheClock) -> Bool {
+        shards[hash.shard].withLock { table in
+            guard let index = table.find(key, tag: hash.tag) else { return false }
+            if Store.isExpired(table[index].deadline, clock: clock) {
+                removeExpired(index, from: &table)
+                return false
+            }
+            if let deadline {
+                table[index].deadline = deadline
+            } else {
+                table.remove(at: index)
+                count.subtract(1, ordering: .relaxed)
+            }
+            return true
+        }
+    }
+
+    /// Removes `key`. Returns whether it held a live entry.
+    func delete(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
+        shards[hash.shard].withLock { table in
+            guard let index = table.find(key, tag: hash.tag) else { return false }
+            if Store.isExpired(table[index].deadline, clock: clock) {
+                removeExpired(index, from: &table)
+                return false
+            }
+            table.remove(at: index)
+            count.subtract(1, ordering: .relaxed)
+            return true
+        }
+    }
+
+    /// Replaces the `Int` under `key` by `operation(value)`, keeping its expiry and making it most
+    /// recently used. `operation` returns `nil` on overflow.
+    func adjust(
+        _ key: String, _ hash: KeyHash, clock: any CacheClock, operation: (Int) -> Int?
+    ) throws(CacheError) -> Int {
+        try shards[hash.shard].withLock { (table) throws(CacheError) -> Int in
+            guard let index = table.find(key, tag: hash.tag) else { throw .keyNotFound(key) }
+            if Store.isExpired(table[index].deadline, clock: clock) {
+                removeExpired(index, from: &table)
+                throw .keyNotFound(key)
+            }
+            guard let value = table[index].value as? Int else { throw .notAnInteger(key) }
+            guard let result = operation(value) else { throw .overflow(key) }
+            table[index].value = result
+            table.markUsed(index, tick: nextTick())
+            return result
+        }
+    }
+
+    // MARK: - Whole store
+
+    /// Runs `body` with every shard locked, in index order (the only order in which more than one
+    /// shard lock is ever held, so this cannot deadlock).
+    private func withAllShardsLocked<Result>(_ body: ([UnsafeMutablePointer<EntryTable>]) -> Result) -> Result {
+        let all = shards.all
+        for shard in all { shard.lock() }
+        defer { for shard in all.reversed() { shard.unlock() } }
+        return body(all.map(\.table))
+    }
+
+    func removeAll() {
+        withAllShardsLocked { tables in
+            for table in tables { table.pointee.removeAll() }
+            count.store(0, ordering: .relaxed)
+        }
+    }
+
+    var statistics: CacheStatistics {
+        shards.all.reduce(CacheStatistics()) { sum, shard in sum + shard.withLock { $0.statistics } }
+    }
+
+    func resetStatistics() {
+        for shard in shards.all { shard.withLock { $0.statistics = CacheStatistics() } }
+    }
+
+    // MARK: - Registry
+
+    /// Django's module-level `_caches` dictionaries: one store per location, for the process's
+    /// lifetime.
+    private static let registry = Mutex<[String: Store]>([:])
+
+    static func named(_ location: String) -> Store {
+        registry.withLock { stores in
+            if let store = stores[location] { return store }
+            let store = Store()
+            stores[location] = store
+            return store
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// Placeholder until the benchmark issue (#5) lands.
