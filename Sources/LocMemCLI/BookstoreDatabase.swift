@@ -114,11 +114,15 @@ enum BookstoreDatabase {
               let handle = FileHandle(forReadingAtPath: path)
         else { return nil }
         defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: sqliteHeader.count) else { return nil }
-        return Array(data)
+        do {
+            // `nil` at the end of the file: an empty file, which SQLite treats as an empty database.
+            return Array(try handle.read(upToCount: sqliteHeader.count) ?? Data())
+        } catch {
+            return nil
+        }
     }
 
-    /// The names of the file's tables, read through a read-only connection.
+    /// The names of the file's tables, read through a read-only connection, which writes nothing.
     private static func tableNames(path: String) throws(CLIError) -> Set<String> {
         do {
             let database = try Database(path: path, readOnly: true)
@@ -127,9 +131,9 @@ enum BookstoreDatabase {
             }
             return Set(names)
         } catch let error as SQLiteError {
-            throw .database(error)
+            throw .cannotOpen(path: path, error: error)
         } catch {
-            throw .database(SQLiteError(code: 1, message: "\(error)"))
+            throw .cannotOpen(path: path, error: SQLiteError(code: 1, message: "\(error)"))
         }
     }
 

@@ -16,6 +16,8 @@ enum CLIError: Error, CustomStringConvertible {
     case cannotCreate(path: String, reason: String)
     /// `--db` names a file that does not start with SQLite's header. Nothing was written to it.
     case notSQLite(path: String)
+    /// `--db` names a file SQLite refuses to open (damaged, truncated). Nothing was written to it.
+    case cannotOpen(path: String, error: SQLiteError)
     /// `--db` names an SQLite database that holds other tables, not the bookstore's.
     case notABookstore(path: String, missingTables: [String])
     /// SQLite failed (opening, reading or writing the database).
@@ -38,9 +40,11 @@ enum CLIError: Error, CustomStringConvertible {
         case .notSQLite(let path):
             return "--db \(path) is not an SQLite database (it does not start with the SQLite header); "
                 + "it was left untouched"
+        case .cannotOpen(let path, let error):
+            return "--db \(path) cannot be opened: \(CLIError.oneLine(error.description)); it was left untouched"
         case .notABookstore(let path, let missingTables):
             return "--db \(path) is an SQLite database but not a bookstore one "
-                + "(no table \(missingTables.joined(separator: ", "))); it was left untouched"
+                + "(missing tables: \(missingTables.joined(separator: ", "))); it was left untouched"
         case .database(let error):
             return "database error: " + CLIError.oneLine(error.description)
         case .fixtures(let error):

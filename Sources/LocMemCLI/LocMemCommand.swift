@@ -13,4 +13,9 @@ struct LocMemCommand: ParsableCommand {
         subcommands: [Demo.self, BookCommand.self, BooksByCommand.self, TopRatedCommand.self, Bench.self],
         defaultSubcommand: Demo.self
     )
+
+    /// Parses the command line (after ``NegativeNumberArguments``) and runs the command.
+    static func main() {
+        main(NegativeNumberArguments.rearranged(Array(CommandLine.arguments.dropFirst())))
+    }
 }
