@@ -12,7 +12,7 @@ extension LocMemCommand {
     /// statistics. Every line's source comes from the statements SQLite ran during the call.
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Watch the first request hit the database and the rest hit the cache (the default).",
+            abstract: "Watch the first request hit the database and the rest hit the cache.",
             discussion: """
                 Reads, a write that invalidates, and an expiry after --timeout seconds (default 1, \
                 which the demo really waits out), then the cache statistics.
