@@ -19,8 +19,8 @@ struct CallLine: Equatable {
     /// Parses a line such as `  book(id: 1)   database   1   236 µs  $50.99 "Title" (1971), author 1`.
     init?(_ line: String) {
         let pattern = #/
-            ^[ ]{2} (?<call>\S.*?) [ ]{2,} (?<source>database|cache) [ ]+ (?<queries>\d+) [ ]+
-            (?<time>[\d.]+[ ](?:ns|µs|ms|s)) (?:[ ]{2}(?<result>.*))? $
+            ^\x20{2} (?<call>\S.*?) \x20{2,} (?<source>database|cache) \x20+ (?<queries>\d+) \x20+
+            (?<time>[\d.]+\x20(?:ns|µs|ms|s)) (?:\x20{2}(?<result>.*))? $
             /#
         guard let match = line.wholeMatch(of: pattern), let queries = Int(match.queries) else { return nil }
         call = String(match.call)

@@ -4,17 +4,13 @@ import Testing
 /// Colour only on a terminal, and never with `--no-color` or `NO_COLOR`.
 ///
 /// util-linux `script` gives the CLI a pseudo-terminal as stdout, as a user's terminal would.
-@Suite(.enabled(if: ColorTests.script != nil, "needs util-linux script for a pseudo-terminal"))
+@Suite(.enabled(if: PseudoTerminal.script != nil, "needs util-linux script for a pseudo-terminal"))
 struct ColorTests {
-    static let script: URL? = ["/usr/bin/script", "/bin/script"]
-        .map { URL(fileURLWithPath: $0) }
-        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-
     private static let escape = "\u{1B}["
 
     /// Runs `locmem arguments` on a pseudo-terminal and returns what it printed there.
     private func onTerminal(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let script = try #require(Self.script)
+        let script = try #require(PseudoTerminal.script)
         let executable = try #require(LocMemExecutable.url)
         let command = ([executable.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
         let run = try LocMemExecutable.runProcess(
@@ -42,4 +38,11 @@ struct ColorTests {
         #expect(run.exitCode == 0)
         #expect(!run.stdout.contains(Self.escape))
     }
+}
+
+/// util-linux `script`, which runs a command with a pseudo-terminal as its stdout.
+enum PseudoTerminal {
+    static let script: URL? = ["/usr/bin/script", "/bin/script"]
+        .map { URL(fileURLWithPath: $0) }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
 }

@@ -34,7 +34,7 @@ import Testing
     @Test func anEmptyFileIsSeeded() throws {
         let folder = try TemporaryFolder()
         let file = folder.file("empty.sqlite")
-        FileManager.default.createFile(atPath: file.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data())
         let run = try LocMemExecutable.run(["book", "1", "--db", file.path])
         #expect(run.exitCode == 0, "stderr: \(run.stderr)")
         #expect(run.stdout.contains("new: seeded from Fixtures/"))
