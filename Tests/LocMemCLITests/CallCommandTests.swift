@@ -70,7 +70,8 @@ import Testing
         let lines = CallLine.all(in: run.stdout, call: "topRatedBooks(limit: 4)")
         #expect(lines.map(\.source) == ["database", "cache"])
         #expect(lines.allSatisfy { $0.result.hasPrefix("4 books, best ") })
-        let ranks = run.stdoutLines.filter { $0.wholeMatch(of: #/ +[1-4] +\d\.\d\d +\d+ +\d+ +\$\d+\.\d\d  .+/#) != nil }
+        let rank = #/ +[1-4] +\d\.\d\d +\d+ +\d+ +\$\d+\.\d\d  .+/#
+        let ranks = run.stdoutLines.filter { $0.wholeMatch(of: rank) != nil }
         #expect(ranks.count == 4)
     }
 }

@@ -79,7 +79,10 @@ import Testing
 
     @Test func endsWithTheCacheStatistics() throws {
         let run = try demo()
-        let pattern = #/cache statistics  (\d+) hits?, (\d+) miss(?:es)? \((\d+)% hit rate\), (\d+) sets?, (\d+) culled, (\d+) expired/#
+        let pattern = #/
+            cache\x20statistics\x20\x20 (\d+)\x20hits?,\x20 (\d+)\x20miss(?:es)?\x20 \((\d+)%\x20hit\x20rate\),\x20
+            (\d+)\x20sets?,\x20 (\d+)\x20culled,\x20 (\d+)\x20expired
+            /#
         let match = try #require(run.stdout.firstMatch(of: pattern), "\(run.stdout)")
         let (hits, misses, rate, sets, culled, expired) =
             (Int(match.1)!, Int(match.2)!, Int(match.3)!, Int(match.4)!, Int(match.5)!, Int(match.6)!)
