@@ -20,7 +20,7 @@ struct CallTable {
         ]
         let used = 2 + columns.dropLast().map { $0.width + 2 }.reduce(0, +)
         if let available = terminal.columns {
-            columns[columns.count - 1].width = max(20, available - used)
+            columns[columns.count - 1].width = max(24, available - used)
         }
         table = Table(columns: columns, terminal: terminal)
     }

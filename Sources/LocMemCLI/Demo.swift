@@ -136,7 +136,7 @@ extension LocMemCommand.Demo {
                 try repository.updatePrice(bookID: id, priceCents: newPrice)
             }
             let change = "\(Formatting.price(cents: calls.oldPrice)) → \(Formatting.price(cents: newPrice))"
-            record(measured, result: "price \(change), committed")
+            record(measured, result: change)
         }
 
         /// The statistics, and how many calls each side answered.

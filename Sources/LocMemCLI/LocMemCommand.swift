@@ -10,6 +10,11 @@ struct LocMemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "locmem",
         abstract: "A read-through LocMem cache in front of SQLite: watch requests hit the database, then the cache.",
+        discussion: """
+            Exit codes: 0 success; 1 the command failed (the --db file is a directory, unreadable, not \
+            SQLite or not a bookstore, or SQLite failed), with one 'Error:' line on stderr; 2 'book' found \
+            no such book; 64 bad arguments.
+            """,
         subcommands: [Demo.self, BookCommand.self, BooksByCommand.self, TopRatedCommand.self, Bench.self],
         defaultSubcommand: Demo.self
     )

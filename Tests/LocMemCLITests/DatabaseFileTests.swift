@@ -40,4 +40,15 @@ import Testing
         #expect(run.stdout.contains("new: seeded from Fixtures/"))
         #expect(CallLine.all(in: run.stdout).first?.result.contains("The Shattered Lantern") == true)
     }
+
+    @Test func aFileThatCannotBeSeededIsRemovedAgain() throws {
+        let folder = try TemporaryFolder()
+        let file = folder.file("bookstore.sqlite")
+        let missing = folder.file("no-fixtures").path
+        let run = try LocMemExecutable.run(["book", "1", "--db", file.path], environment: ["LOCMEM_FIXTURES": missing])
+        #expect(run.exitCode == 1)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.hasPrefix("Error: cannot seed the database: fixtures folder not found"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
+    }
 }

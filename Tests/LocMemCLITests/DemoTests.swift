@@ -46,8 +46,8 @@ import Testing
         let write = lines[writeIndex]
         #expect(write.source == "database")
         #expect(write.queries >= 2)
-        // "price $50.99 → $51.99, committed"
-        let match = try #require(write.result.firstMatch(of: #/price (\$\d+\.\d\d) → (\$\d+\.\d\d)/#))
+        // "$50.99 → $51.99"
+        let match = try #require(write.result.wholeMatch(of: #/(\$\d+\.\d\d) → (\$\d+\.\d\d)/#))
         let (oldPrice, newPrice) = (String(match.1), String(match.2))
         #expect(oldPrice != newPrice)
 
