@@ -1,4 +1,5 @@
 import Bookstore
+import Foundation
 import LocMem
 import SQLiteStore
 
@@ -72,4 +73,9 @@ enum CLIError: Error, CustomStringConvertible {
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
+}
+
+/// Writes `Error: <message>` to stderr, as argument-parser does for the errors it reports.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
 }

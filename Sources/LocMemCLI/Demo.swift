@@ -27,6 +27,17 @@ extension LocMemCommand {
         static let limit = 3
         /// How much longer than the timeout the demo waits before its last read.
         static let margin = 0.1
+        /// The longest timeout the demo agrees to wait out, in seconds.
+        static let longestWait = 60.0
+
+        func validate() throws {
+            guard cache.timeout <= Self.longestWait else {
+                throw ValidationError(
+                    "the demo waits out --timeout, so it must be at most \(Formatting.seconds(Self.longestWait)) "
+                        + "(got \(Formatting.seconds(cache.timeout)))"
+                )
+            }
+        }
 
         func run() throws {
             let session = try BookstoreSession(options: cache)
@@ -105,7 +116,7 @@ extension LocMemCommand.Demo {
             self.table = CallTable(calls: calls.all, terminal: terminal)
         }
 
-        mutating func section(_ title: String) {
+        func section(_ title: String) {
             print()
             print(terminal.paint(title, .bold))
             print(table.header)

@@ -26,6 +26,7 @@ enum Formatting {
 
     /// Seconds to at most three decimals, without trailing zeros: `1 s`, `0.25 s`, `1.1 s`.
     static func seconds(_ seconds: Double) -> String {
+        guard abs(seconds) < 1e9 else { return "\(seconds) s" }   // 1e+300 s, not 300 digits
         var text = String(format: "%.3f", seconds)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }

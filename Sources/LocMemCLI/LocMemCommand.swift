@@ -20,7 +20,17 @@ struct LocMemCommand: ParsableCommand {
     )
 
     /// Parses the command line (after ``NegativeNumberArguments``) and runs the command.
+    ///
+    /// argument-parser's own `main`, except that the libraries' errors (`SQLiteError`,
+    /// `BookstoreError`, `CacheError`, `FixturesError`) are wrapped in ``CLIError`` on the way
+    /// out, so each is reported as one line, whichever command threw it.
     static func main() {
-        main(NegativeNumberArguments.rearranged(Array(CommandLine.arguments.dropFirst())))
+        let arguments = NegativeNumberArguments.rearranged(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            exit(withError: CLIError.wrapping(error))
+        }
     }
 }

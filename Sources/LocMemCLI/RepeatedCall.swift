@@ -1,6 +1,5 @@
 import ArgumentParser
 import Bookstore
-import Foundation
 
 /// Runs one repository call `--repeat` times and prints what happened, as a table or as JSON.
 ///
@@ -55,9 +54,4 @@ struct RepeatedCall<Value: Encodable> {
         }
         return calls
     }
-}
-
-/// Writes `Error: <message>` to stderr, as argument-parser does for the errors it reports.
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
 }

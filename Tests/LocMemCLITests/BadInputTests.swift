@@ -16,6 +16,7 @@ import Testing
         (["book", "1", "--timeout", "-1"], "Error: --timeout must be a number of seconds, 0 or more (got -1.0)"),
         (["--timeout", "nan"], "Error: --timeout must be a number of seconds, 0 or more (got nan)"),
         (["demo", "--timeout", "soon"], "Error: The value 'soon' is invalid for '--timeout <seconds>'"),
+        (["demo", "--timeout", "1e300"], "Error: the demo waits out --timeout, so it must be at most 60 s (got 1e+300 s)"),
         (["top-rated", "--limit", "0"], "Error: --limit must be at least 1 (got 0)"),
         (["--max-entries", "0"], "Error: --max-entries must be at least 1 (got 0)"),
         (["--cull-frequency", "-1"], "Error: --cull-frequency must be 0 or more (got -1)"),
