@@ -65,6 +65,7 @@ extension LocMemCommand {
                 "3. Wait \(Formatting.seconds(wait)), past the \(Formatting.seconds(cache.timeout)) timeout: "
                     + "the entry has expired, so SQLite answers again"
             )
+            fflush(nil)   // show the heading before the pause, even when stdout is a pipe
             Thread.sleep(forTimeInterval: wait)
             try story.book()
 
