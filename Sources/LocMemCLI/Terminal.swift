@@ -3,7 +3,8 @@ import Foundation
 /// Whether the CLI colours what it prints, and the ANSI styles it uses.
 ///
 /// Colour is on only when standard output is a terminal (`isatty(STDOUT_FILENO)`), `--no-color`
-/// was not given and `NO_COLOR` is not set to a non-empty value (<https://no-color.org>). Piped
+/// was not given and `NO_COLOR` is not set at all (<https://no-color.org> asks only that a
+/// non-empty value turn colour off; an empty one does too here, the cautious reading). Piped
 /// output, as scripts and tests read it, is always plain.
 struct Terminal: Sendable {
     /// An ANSI SGR style.
@@ -28,8 +29,7 @@ struct Terminal: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         isTerminal: Bool = isatty(STDOUT_FILENO) == 1
     ) {
-        let noColorVariable = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        usesColor = isTerminal && !noColor && !noColorVariable
+        usesColor = isTerminal && !noColor && environment["NO_COLOR"] == nil
         columns = isTerminal ? Terminal.windowColumns() : nil
     }
 

@@ -32,8 +32,8 @@ import Testing
         #expect(!Terminal(noColor: false, environment: [:], isTerminal: false).usesColor)
         #expect(!Terminal(noColor: true, environment: [:], isTerminal: true).usesColor)
         #expect(!Terminal(noColor: false, environment: ["NO_COLOR": "1"], isTerminal: true).usesColor)
-        // no-color.org: an empty NO_COLOR does not count.
-        #expect(Terminal(noColor: false, environment: ["NO_COLOR": ""], isTerminal: true).usesColor)
+        // Set at all, even empty, turns colour off.
+        #expect(!Terminal(noColor: false, environment: ["NO_COLOR": ""], isTerminal: true).usesColor)
         let plain = Terminal(noColor: true, environment: [:], isTerminal: false)
         #expect(plain.paint("cache", .green) == "cache")
     }
