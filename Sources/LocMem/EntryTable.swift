@@ -45,6 +45,12 @@ struct EntryTable {
     /// The index of the entry for `key`, or `nil`.
     @inline(__always)
     func find(_ key: String, tag: UInt32) -> Int32? {
+        find(tag: tag) { KeyBytes.equal($0, key) }
+    }
+
+    /// The index of the entry whose key `matches` accepts, among those with `tag`, or `nil`.
+    @inline(__always)
+    func find(tag: UInt32, matches: (String) -> Bool) -> Int32? {
         guard !slots.isEmpty else { return nil }
         let mask = slots.count &- 1
         var position = Int(tag) & mask
@@ -53,7 +59,7 @@ struct EntryTable {
             if slot == 0 { return nil }
             if UInt32(truncatingIfNeeded: slot &>> 32) == tag {
                 let index = Int32(truncatingIfNeeded: slot) &- 1
-                if entries[Int(index)].key == key { return index }
+                if matches(entries[Int(index)].key) { return index }
             }
             position = (position &+ 1) & mask
         }

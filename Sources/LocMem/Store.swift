@@ -1,20 +1,5 @@
 import Synchronization
 
-/// Where a key lives in a ``Store``: its shard and the 32-bit tag its shard's table indexes.
-///
-/// Computed once per operation, outside any lock, from the key's (per-process seeded) hash.
-struct KeyHash {
-    let shard: Int
-    let tag: UInt32
-
-    @inline(__always)
-    init(_ key: String) {
-        let hash = UInt64(UInt(bitPattern: key.hashValue))
-        shard = Int(truncatingIfNeeded: hash &>> (64 - Store.shardBits))
-        tag = UInt32(truncatingIfNeeded: hash) ^ UInt32(truncatingIfNeeded: hash &>> 32)
-    }
-}
-
 /// The memory behind one cache `location`: what Django keeps in its per-name `_caches`,
 /// `_expire_info` and `_locks` globals.
 ///
@@ -77,25 +62,32 @@ final class Store: Sendable {
         _ key: String, _ hash: KeyHash, clock: any CacheClock, counting: Bool = true,
         _ accept: (any Sendable) -> Bool
     ) {
-        let shard = shards[hash.shard]
-        shard.lock()
-        defer { shard.unlock() }
-        let table = shard.table
-        guard let index = table.pointee.find(key, tag: hash.tag) else {
-            if counting { table.pointee.statistics.misses &+= 1 }
-            return
+        read(hash, clock: clock, counting: counting, accept) { KeyBytes.equal($0, key) }
+    }
+
+    /// `read` for a key given by its hash and a test of stored keys (see ``InlineKey``).
+    @inline(__always)
+    func read(
+        _ hash: KeyHash, clock: any CacheClock, counting: Bool = true,
+        _ accept: (any Sendable) -> Bool, matching matches: (String) -> Bool
+    ) {
+        shards[hash.shard].withLock { table in
+            guard let index = table.find(tag: hash.tag, matches: matches) else {
+                if counting { table.statistics.misses &+= 1 }
+                return
+            }
+            if Store.isExpired(table[index].deadline, clock: clock) {
+                removeExpired(index, from: &table)
+                if counting { table.statistics.misses &+= 1 }
+                return
+            }
+            guard accept(table[index].value) else {
+                if counting { table.statistics.misses &+= 1 }
+                return
+            }
+            table.markUsed(index, tick: nextTick())
+            if counting { table.statistics.hits &+= 1 }
         }
-        if Store.isExpired(table.pointee[index].deadline, clock: clock) {
-            removeExpired(index, from: &table.pointee)
-            if counting { table.pointee.statistics.misses &+= 1 }
-            return
-        }
-        guard accept(table.pointee[index].value) else {
-            if counting { table.pointee.statistics.misses &+= 1 }
-            return
-        }
-        table.pointee.markUsed(index, tick: nextTick())
-        if counting { table.pointee.statistics.hits &+= 1 }
     }
 
     /// The live value of `key` as a `Value`, made most recently used; `nil` for a miss.
