@@ -1,0 +1,200 @@
+import CSQLite
+
+/// One open SQLite connection (`sqlite3*`) and its statement cache.
+///
+/// The connection owns its handle: `deinit` finalizes every cached statement, then calls `sqlite3_close`. Every
+/// statement made outside the cache is finalized by the code that made it, on success and error paths alike, so
+/// nothing is left open at close.
+///
+/// - Note: Not thread-safe. ``Database`` keeps it behind a ``ReentrantMutex`` and is the only one to use it.
+final class Connection {
+    /// The `sqlite3*` handle; valid for the object's lifetime.
+    let handle: OpaquePointer
+    /// Prepared statements by SQL text.
+    private var cache = StatementCache()
+    /// How many statements this connection compiled (cache misses and one-off statements).
+    private(set) var prepareCount = 0
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        cache.removeAll()
+        if sqlite3_close(handle) != SQLITE_OK {
+            // Unreachable through this module's API: every statement was finalized above or by its maker.
+            // Rather than leak the connection, let SQLite close it when the last statement goes.
+            sqlite3_close_v2(handle)
+        }
+    }
+
+    // MARK: - Opening
+
+    /// Opens the database at `path` and sets it up.
+    ///
+    /// Mirrors [`sqlite3_open_v2`](https://sqlite.org/c3ref/open.html). On failure the handle is closed before
+    /// the error is thrown. Because SQLite opens files lazily, the set-up reads the schema, so a file that is not
+    /// a database, is truncated or is unreadable fails here rather than at the first query.
+    ///
+    /// - Parameters:
+    ///   - path: A file path, or `":memory:"` for a private in-memory database.
+    ///   - readOnly: Open with `SQLITE_OPEN_READONLY` (the file must exist) instead of read-write-create.
+    /// - Throws: ``SQLiteError`` whose message names the path.
+    static func open(path: String, readOnly: Bool) throws(SQLiteError) -> Connection {
+        // NOMUTEX: SQLite's own per-connection mutex is redundant, Database serializes all access.
+        let access = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let flags = access | SQLITE_OPEN_NOMUTEX
+        var handle: OpaquePointer?
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK, let handle else {
+            let error = SQLiteError(code: code == SQLITE_OK ? SQLITE_INTERNAL : code, connection: handle)
+            // "Whether or not an error occurs when it is opened, resources associated with the database
+            // connection handle should be released by passing it to sqlite3_close()." sqlite3_close(NULL) is a no-op.
+            sqlite3_close(handle)
+            throw error.opening(path)
+        }
+        // From here on, `connection`'s deinit closes the handle if set-up throws.
+        let connection = Connection(handle: handle)
+        do throws(SQLiteError) {
+            try connection.setUp(isFile: path != ":memory:" && !path.isEmpty, readOnly: readOnly)
+        } catch {
+            throw error.opening(path)
+        }
+        return connection
+    }
+
+    private func setUp(isFile: Bool, readOnly: Bool) throws(SQLiteError) {
+        sqlite3_busy_timeout(handle, 5_000)
+        // Force SQLite to read the header and the schema now: a bad file fails in `init`, not later.
+        try executeScript("PRAGMA schema_version; SELECT count(*) FROM sqlite_schema")
+        if isFile && !readOnly {
+            try executeScript("PRAGMA journal_mode = WAL")
+        }
+        try executeScript("PRAGMA foreign_keys = ON")
+    }
+
+    // MARK: - Statements
+
+    /// A statement for `sql`, from the cache when possible, marked in use. Pair with ``release(_:)``.
+    ///
+    /// - Throws: ``SQLiteError`` when `sql` does not compile or is not exactly one statement.
+    /// - Complexity: O(1) plus hashing `sql` on a cache hit.
+    func checkOutStatement(_ sql: String) throws(SQLiteError) -> Statement {
+        if let cached = cache[sql] {
+            if !cached.isInUse {
+                cached.isInUse = true
+                return cached
+            }
+            // The same SQL is running further up the stack: use a one-off statement.
+            let oneOff = try prepareSingle(sql, cached: false)
+            oneOff.isInUse = true
+            return oneOff
+        }
+        let statement = try prepareSingle(sql, cached: true)
+        cache.insert(statement, for: sql)
+        statement.isInUse = true
+        return statement
+    }
+
+    /// Ends a statement's run: resets it and clears its bindings for the next use, or finalizes a one-off.
+    func release(_ statement: Statement) {
+        statement.isInUse = false
+        if statement.isCached {
+            statement.reset()
+        } else {
+            statement.finalize()
+        }
+    }
+
+    private func prepareSingle(_ sql: String, cached: Bool) throws(SQLiteError) -> Statement {
+        prepareCount += 1
+        return try Statement.prepareSingle(sql, connection: handle, cached: cached)
+    }
+
+    /// Runs one statement with `arguments` to completion, discarding any rows.
+    func run(_ sql: String, _ arguments: [SQLiteValue] = []) throws(SQLiteError) {
+        let statement = try checkOutStatement(sql)
+        defer { release(statement) }
+        try statement.bind(arguments)
+        while try statement.step() {}
+    }
+
+    /// Runs every statement in `sql`, in order, discarding any rows. Not cached: scripts rarely repeat.
+    ///
+    /// Each statement is finalized before the next is compiled, so SQL that depends on earlier statements of the
+    /// same script (a `CREATE TABLE` then an `INSERT` into it) works.
+    ///
+    /// - Throws: ``SQLiteError`` for the first statement that fails; the statements before it stay run.
+    func executeScript(_ sql: String) throws(SQLiteError) {
+        let outcome: Result<Void, SQLiteError> = sql.withCString { start in
+            var next: UnsafePointer<CChar>? = start
+            do throws(SQLiteError) {
+                while let current = next, current.pointee != 0 {
+                    prepareCount += 1
+                    let (statement, tail) = try Statement.prepareFirst(
+                        current, fullSQL: sql, connection: handle, persistent: false)
+                    next = tail
+                    guard let statement else { continue }  // white space or a comment
+                    defer { statement.finalize() }
+                    while try statement.step() {}
+                }
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try outcome.get()
+    }
+
+    // MARK: - State
+
+    /// Whether a transaction is open. Mirrors [`sqlite3_get_autocommit`](https://sqlite.org/c3ref/get_autocommit.html).
+    var isInTransaction: Bool {
+        sqlite3_get_autocommit(handle) == 0
+    }
+
+    /// The number of cached statements.
+    var cachedStatementCount: Int {
+        cache.count
+    }
+
+    /// The number of statements of this connection that are not finalized (cached ones included).
+    ///
+    /// Walks [`sqlite3_next_stmt`](https://sqlite.org/c3ref/next_stmt.html).
+    var openStatementCount: Int {
+        var count = 0
+        var statement = sqlite3_next_stmt(handle, nil)
+        while let current = statement {
+            count += 1
+            statement = sqlite3_next_stmt(handle, current)
+        }
+        return count
+    }
+
+    /// The number of statements that have started a run and were neither finished nor reset.
+    ///
+    /// Uses [`sqlite3_stmt_busy`](https://sqlite.org/c3ref/stmt_busy.html).
+    var busyStatementCount: Int {
+        var count = 0
+        var statement = sqlite3_next_stmt(handle, nil)
+        while let current = statement {
+            if sqlite3_stmt_busy(current) != 0 {
+                count += 1
+            }
+            statement = sqlite3_next_stmt(handle, current)
+        }
+        return count
+    }
+}
+
+extension SQLiteError {
+    /// The error with the database path added to its message, for errors raised while opening.
+    ///
+    /// The SQL is dropped: it is this module's set-up, which would only distract from the file.
+    fileprivate func opening(_ path: String) -> SQLiteError {
+        var error = self
+        error.message = "\(message) (opening '\(path)')"
+        error.sql = nil
+        return error
+    }
+}
