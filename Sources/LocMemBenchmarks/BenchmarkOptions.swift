@@ -26,6 +26,16 @@ public struct BenchmarkOptions: Sendable, Hashable, Codable {
     public var singleFlightReaders: Int
     /// Rounds of the single-flight case, each on a cold key.
     public var singleFlightRounds: Int
+    /// Only cases whose name contains this text (case-insensitive) run; `nil` runs everything.
+    /// Names are `group/operation/implementation/threads` (``BenchmarkResult/id``),
+    /// `memory/<implementation>/<entries>` and `single-flight/<read>`.
+    public var filter: String?
+
+    /// Whether the case named `name` runs under ``filter``.
+    public func includes(_ name: String) -> Bool {
+        guard let filter, !filter.isEmpty else { return true }
+        return name.lowercased().contains(filter.lowercased())
+    }
 
     /// Numbers worth reading: about a minute in all on two cores.
     public static var full: BenchmarkOptions {
@@ -33,7 +43,7 @@ public struct BenchmarkOptions: Sendable, Hashable, Codable {
             isQuick: false, warmUpSeconds: 0.15, sampleSeconds: 0.5, minimumSamples: 200,
             maximumSamples: 20_000, targetBatchNanoseconds: 50_000, maximumBatchSize: 1_000,
             threadCounts: defaultThreadCounts, memoryEntryCounts: [100_000, 1_000_000],
-            singleFlightReaders: 8, singleFlightRounds: 5
+            singleFlightReaders: 8, singleFlightRounds: 5, filter: nil
         )
     }
 
@@ -43,7 +53,7 @@ public struct BenchmarkOptions: Sendable, Hashable, Codable {
             isQuick: true, warmUpSeconds: 0.005, sampleSeconds: 0.02, minimumSamples: 5,
             maximumSamples: 2_000, targetBatchNanoseconds: 20_000, maximumBatchSize: 200,
             threadCounts: defaultThreadCounts, memoryEntryCounts: [10_000, 100_000],
-            singleFlightReaders: 4, singleFlightRounds: 2
+            singleFlightReaders: 4, singleFlightRounds: 2, filter: nil
         )
     }
 

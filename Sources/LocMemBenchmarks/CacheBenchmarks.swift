@@ -37,10 +37,25 @@ struct CacheBenchmarks {
         let counters = CacheCases<LocMemSubject>.keys("counter")
         for key in counters { cache.set(key, 0, timeout: .never) }
         guard (try? cache.incr(counters[0], by: 0)) == 0 else { throw BenchmarkError.setUpFailed("incr") }
-        let mask = Self.keyCount - 1
         for threads in sampler.options.threadCounts {
-            progress("cache: getOrSet hit, LocMem, \(threads) thread(s)")
-            let getOrSet = sampler.measureConcurrently(threads: threads) { thread in
+            let getOrSetID = BenchmarkResult.id(.cache, "getOrSet hit", Implementation.locMem, threads: threads)
+            let incrID = BenchmarkResult.id(.cache, "incr", Implementation.locMem, threads: threads)
+            if sampler.options.includes(getOrSetID) {
+                progress("cache: getOrSet hit, LocMem, \(threads) thread(s)")
+                results.append(measureGetOrSet(cache, keys: keys, threads: threads))
+            }
+            if sampler.options.includes(incrID) {
+                progress("cache: incr, LocMem, \(threads) thread(s)")
+                results.append(measureIncr(cache, counters: counters, threads: threads))
+            }
+        }
+        cache.clear()
+        return results
+    }
+
+    private func measureGetOrSet(_ cache: LocMemCache, keys: [String], threads: Int) -> BenchmarkResult {
+        let mask = Self.keyCount - 1
+        let getOrSet = sampler.measureConcurrently(threads: threads) { thread in
                 var position = thread &* 397
                 return { operations in
                     var sum = 0
@@ -51,12 +66,15 @@ struct CacheBenchmarks {
                     return sum
                 }
             }
-            results.append(BenchmarkResult(
+            return BenchmarkResult(
                 group: .cache, operation: "getOrSet hit", implementation: Implementation.locMem,
                 measurements: getOrSet
-            ))
-            progress("cache: incr, LocMem, \(threads) thread(s)")
-            let incr = sampler.measureConcurrently(threads: threads) { thread in
+            )
+    }
+
+    private func measureIncr(_ cache: LocMemCache, counters: [String], threads: Int) -> BenchmarkResult {
+        let mask = Self.keyCount - 1
+        let incr = sampler.measureConcurrently(threads: threads) { thread in
                 var position = thread &* 397
                 return { operations in
                     var sum = 0
@@ -67,12 +85,9 @@ struct CacheBenchmarks {
                     return sum
                 }
             }
-            results.append(BenchmarkResult(
+            return BenchmarkResult(
                 group: .cache, operation: "incr", implementation: Implementation.locMem, measurements: incr
-            ))
-        }
-        cache.clear()
-        return results
+            )
     }
 }
 
@@ -117,7 +132,7 @@ struct CacheCases<Subject: BenchmarkedCache> {
         let mask = CacheBenchmarks.keyCount - 1
         var results: [BenchmarkResult] = []
         for threads in sampler.options.threadCounts {
-            results.append(measure("get hit", threads: threads) { thread in
+            results += measure("get hit", threads: threads) { thread in
                 var position = thread &* 397
                 return { operations in
                     var sum = 0
@@ -127,8 +142,8 @@ struct CacheCases<Subject: BenchmarkedCache> {
                     }
                     return sum
                 }
-            })
-            results.append(measure("get miss", threads: threads) { thread in
+            }
+            results += measure("get miss", threads: threads) { thread in
                 var position = thread &* 397
                 return { operations in
                     var sum = 0
@@ -138,8 +153,8 @@ struct CacheCases<Subject: BenchmarkedCache> {
                     }
                     return sum
                 }
-            })
-            results.append(measure("set", threads: threads) { thread in
+            }
+            results += measure("set", threads: threads) { thread in
                 var position = thread &* 397
                 return { operations in
                     for _ in 0..<operations {
@@ -148,19 +163,22 @@ struct CacheCases<Subject: BenchmarkedCache> {
                     }
                     return position
                 }
-            })
+            }
         }
         return results
     }
 
+    /// The case, or nothing when the filter excludes it.
     private func measure(
         _ operation: String, threads: Int, _ makeBody: @escaping @Sendable (Int) -> BatchBody
-    ) -> BenchmarkResult {
+    ) -> [BenchmarkResult] {
+        let id = BenchmarkResult.id(.cache, operation, Subject.implementation, threads: threads)
+        guard sampler.options.includes(id) else { return [] }
         progress("cache: \(operation), \(Subject.implementation), \(threads) thread(s)")
-        return BenchmarkResult(
+        return [BenchmarkResult(
             group: .cache, operation: operation, implementation: Subject.implementation,
             measurements: sampler.measureConcurrently(threads: threads, makeBody)
-        )
+        )]
     }
 }
 

@@ -69,7 +69,7 @@ public enum MemoryBenchmarks {
     ) throws -> [MemoryResult] {
         var results: [MemoryResult] = []
         for entries in options.memoryEntryCounts {
-            for subject in Subject.allCases {
+            for subject in Subject.allCases where options.includes("memory/\(subject.implementation)/\(entries)") {
                 progress("memory: \(subject.implementation), \(entries) entries")
                 switch isolation {
                 case .inProcess:

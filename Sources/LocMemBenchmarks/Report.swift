@@ -75,11 +75,13 @@ public struct BenchmarkReport: Sendable, Codable {
             case (.repository, Implementation.sqliteUncached):
                 break
             case (.repository, _):
-                // A peer's database read (Python's sqlite3) against Swift's uncached read.
-                let swift = BenchmarkResult.id(.repository, row.operation, Implementation.sqliteUncached)
-                if let subject = byID[swift] {
+                // A peer's cached read (Django's) against LocMem's, a peer's database read
+                // (Python's sqlite3) against Swift's.
+                let counterpart = row.implementation.hasSuffix("(cached)")
+                    ? Implementation.locMemCached : Implementation.sqliteUncached
+                if let subject = byID[BenchmarkResult.id(.repository, row.operation, counterpart)] {
                     ratios.append(Ratio(
-                        label: "\(row.operation): \(row.implementation) / \(Implementation.sqliteUncached)",
+                        label: "\(row.operation): \(row.implementation) / \(counterpart)",
                         baseline: row, subject: subject, metric: .medianLatency, shownOn: row.id
                     ))
                 }

@@ -19,7 +19,18 @@ struct RepositoryBenchmarks {
     let sampler: Sampler
     let progress: @Sendable (String) -> Void
 
+    /// Every case name, for the filter.
+    static var caseNames: [String] {
+        let reads = ["book(id:)", "books(byAuthor:)", "topRatedBooks(limit: \(topRatedLimit))"]
+        return reads.flatMap { read in
+            [Implementation.sqliteUncached, Implementation.locMemCached].map {
+                BenchmarkResult.id(.repository, read, $0)
+            } + ["single-flight/\(read)"]
+        }
+    }
+
     func run() throws -> (results: [BenchmarkResult], singleFlight: [SingleFlightResult]) {
+        guard Self.caseNames.contains(where: sampler.options.includes) else { return ([], []) }
         progress("repository: loading Fixtures/*.sql into an in-memory database")
         let database = try Database.inMemory()
         try Fixtures.load(into: database)
@@ -41,6 +52,8 @@ struct RepositoryBenchmarks {
 
         var results: [BenchmarkResult] = []
         func measure(_ operation: String, cached: Bool, _ body: BatchBody) throws {
+            let implementation = cached ? Implementation.locMemCached : Implementation.sqliteUncached
+            guard sampler.options.includes(BenchmarkResult.id(.repository, operation, implementation)) else { return }
             progress("repository: \(operation), \(cached ? "cached" : "uncached")")
             let queries = database.queryCount
             let measurement = sampler.measure(body)
@@ -52,9 +65,7 @@ struct RepositoryBenchmarks {
                 throw BenchmarkError.setUpFailed("uncached \(operation) ran \(ran) queries for \(measurement.operations) reads")
             }
             results.append(BenchmarkResult(
-                group: .repository, operation: operation,
-                implementation: cached ? Implementation.locMemCached : Implementation.sqliteUncached,
-                measurements: [measurement]
+                group: .repository, operation: operation, implementation: implementation, measurements: [measurement]
             ))
         }
 
@@ -104,12 +115,21 @@ struct RepositoryBenchmarks {
             return sum
         }
 
-        let flights = [
-            try singleFlight(topRated, cache: cache, database: database) { try repository.topRatedBooks(limit: limit) }
-                uncached: { try uncached.topRatedBooks(limit: limit) },
-            try singleFlight("book(id:)", cache: cache, database: database) { try repository.book(id: 7) }
-                uncached: { try uncached.book(id: 7) },
-        ]
+        var flights: [SingleFlightResult] = []
+        if sampler.options.includes("single-flight/\(topRated)") {
+            flights.append(try singleFlight(topRated, cache: cache, database: database) {
+                try repository.topRatedBooks(limit: limit)
+            } uncached: {
+                try uncached.topRatedBooks(limit: limit)
+            })
+        }
+        if sampler.options.includes("single-flight/book(id:)") {
+            flights.append(try singleFlight("book(id:)", cache: cache, database: database) {
+                try repository.book(id: 7)
+            } uncached: {
+                try uncached.book(id: 7)
+            })
+        }
         cache.clear()
         return (results, flights)
     }

@@ -24,6 +24,13 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also run Benchmarks/django_bench.py (Django 5.2's LocMemCache, Python's sqlite3) and join it.")
     var withDjango = false
 
+    @Option(help: ArgumentHelp(
+        "Run only the cases whose name contains this text (e.g. 'get hit', 'repository/', 'memory').",
+        discussion: "Names: group/operation/implementation/threads, memory/<implementation>/<entries>, "
+            + "single-flight/<read>. The Django side, when asked for, runs whole."
+    ))
+    var filter: String?
+
     @Option(help: "The Python interpreter for --with-django.")
     var python = "python3"
 
@@ -53,8 +60,10 @@ struct Bench: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
+        var options: BenchmarkOptions = quick ? .quick : .full
+        options.filter = filter
         let runner = BenchmarkRunner(
-            options: quick ? .quick : .full,
+            options: options,
             memoryIsolation: inProcessMemory ? .inProcess : .subprocess(arguments: ["bench"]),
             progress: { line in Self.printError("bench: \(line)") }
         )
