@@ -8,7 +8,11 @@ public struct BenchmarkOptions: Sendable, Hashable, Codable {
     public var isQuick: Bool
     /// Seconds each case runs before sampling starts; the batch size is calibrated meanwhile.
     public var warmUpSeconds: Double
-    /// Seconds of sampling per case (at least ``minimumSamples`` are taken even if slower).
+    /// Rounds: every suite of cases runs this many times in turn, and each case's rounds are
+    /// merged, so that cases alternate in time and share the machine's good and bad moments.
+    public var rounds: Int
+    /// Seconds of sampling per case and round (at least ``minimumSamples`` are taken even if
+    /// slower).
     public var sampleSeconds: Double
     /// Samples taken per case at least, time permitting or not.
     public var minimumSamples: Int
@@ -40,7 +44,7 @@ public struct BenchmarkOptions: Sendable, Hashable, Codable {
     /// Numbers worth reading: about a minute in all on two cores.
     public static var full: BenchmarkOptions {
         BenchmarkOptions(
-            isQuick: false, warmUpSeconds: 0.15, sampleSeconds: 0.5, minimumSamples: 200,
+            isQuick: false, warmUpSeconds: 0.05, rounds: 3, sampleSeconds: 0.2, minimumSamples: 100,
             maximumSamples: 20_000, targetBatchNanoseconds: 50_000, maximumBatchSize: 1_000,
             threadCounts: defaultThreadCounts, memoryEntryCounts: [100_000, 1_000_000],
             singleFlightReaders: 8, singleFlightRounds: 5, filter: nil
@@ -50,7 +54,7 @@ public struct BenchmarkOptions: Sendable, Hashable, Codable {
     /// A smoke run of a few seconds (well under 30 s in a debug build): every case, few samples.
     public static var quick: BenchmarkOptions {
         BenchmarkOptions(
-            isQuick: true, warmUpSeconds: 0.005, sampleSeconds: 0.02, minimumSamples: 5,
+            isQuick: true, warmUpSeconds: 0.005, rounds: 1, sampleSeconds: 0.02, minimumSamples: 5,
             maximumSamples: 2_000, targetBatchNanoseconds: 20_000, maximumBatchSize: 200,
             threadCounts: defaultThreadCounts, memoryEntryCounts: [10_000, 100_000],
             singleFlightReaders: 4, singleFlightRounds: 2, filter: nil

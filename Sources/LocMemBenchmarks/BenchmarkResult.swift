@@ -27,6 +27,11 @@ public struct BenchmarkResult: Sendable, Hashable, Codable, Identifiable {
     public var operationsPerSecond: Double
     /// Operations timed, all threads together.
     public var operations: Int
+    /// The CPU time the measuring threads got over the wall time they ran, per thread: 1 when
+    /// each had a core to itself all along; less when other work on the machine took turns
+    /// (then ``operationsPerSecond`` is low, while the median of batches is barely affected).
+    /// `nil` when not measured (the Django script).
+    public var cpuShare: Double?
 
     /// `group/operation/implementation/threads`, unique within a report.
     public var id: String {
@@ -39,7 +44,7 @@ public struct BenchmarkResult: Sendable, Hashable, Codable, Identifiable {
 
     public init(
         group: Group, operation: String, implementation: String, threads: Int, batchSize: Int,
-        latency: LatencyStatistics, operationsPerSecond: Double, operations: Int
+        latency: LatencyStatistics, operationsPerSecond: Double, operations: Int, cpuShare: Double? = nil
     ) {
         self.group = group
         self.operation = operation
@@ -49,22 +54,7 @@ public struct BenchmarkResult: Sendable, Hashable, Codable, Identifiable {
         self.latency = latency
         self.operationsPerSecond = operationsPerSecond
         self.operations = operations
-    }
-
-    /// Summarizes what each thread recorded; throughput is the operations of all threads over
-    /// the wall time from the first thread's start to the last one's end.
-    init(group: Group, operation: String, implementation: String, measurements: [Measurement]) {
-        let start = measurements.map(\.start).min() ?? 0
-        let end = measurements.map(\.end).max() ?? 0
-        let operations = measurements.reduce(0) { $0 + $1.operations }
-        let seconds = Double(end &- start) / 1e9
-        self.init(
-            group: group, operation: operation, implementation: implementation, threads: measurements.count,
-            batchSize: measurements.map(\.batchSize).max() ?? 0,
-            latency: LatencyStatistics(samples: measurements.flatMap(\.samples)),
-            operationsPerSecond: seconds > 0 ? Double(operations) / seconds : 0,
-            operations: operations
-        )
+        self.cpuShare = cpuShare
     }
 }
 

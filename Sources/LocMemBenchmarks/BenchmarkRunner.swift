@@ -5,9 +5,10 @@
 /// print(report.table())
 /// ```
 ///
-/// Order: memory (in fresh processes when ``memoryIsolation`` allows), repository reads and
-/// single-flight, LocMem's cache operations, then its peers. The Django side is separate
-/// (``DjangoPeer``), joined with ``BenchmarkReport/join(_:)``.
+/// Order: memory (in fresh processes when ``memoryIsolation`` allows), then
+/// ``BenchmarkOptions/rounds`` rounds of the timed suites (repository reads, cache operations with
+/// their peers), then single-flight. The Django side is separate (``DjangoPeer``), joined with
+/// ``BenchmarkReport/join(_:)``.
 ///
 /// - Note: Not for concurrent use: the cases start threads of their own and are timed on an
 ///   otherwise idle process.
@@ -35,12 +36,28 @@ public struct BenchmarkRunner: Sendable {
         let sampler = Sampler(options: options)
         let overhead = BenchmarkClock.readingOverhead()
         let memory = try MemoryBenchmarks.run(options: options, isolation: memoryIsolation, progress: progress)
-        let repository = try RepositoryBenchmarks(sampler: sampler, progress: progress).run()
-        let cache = try CacheBenchmarks(sampler: sampler, progress: progress).run()
-        let peers = try PeerBenchmarks(sampler: sampler, progress: progress).run()
+
+        let repository: RepositoryBenchmarks? = RepositoryBenchmarks.caseNames.contains(where: options.includes)
+            ? try RepositoryBenchmarks(sampler: sampler, progress: progress) : nil
+        let cache = try CacheBenchmarks(sampler: sampler, progress: progress)
+        let suites: [any RoundedSuite] = (repository.map { [$0] } ?? []) + [cache]
+        var order: [String] = []
+        var rounds: [String: [MeasuredCase]] = [:]
+        for round in 1...max(options.rounds, 1) {
+            if options.rounds > 1 { progress("round \(round) of \(options.rounds)") }
+            for suite in suites {
+                for measured in try suite.measureRound() {
+                    if rounds[measured.id] == nil { order.append(measured.id) }
+                    rounds[measured.id, default: []].append(measured)
+                }
+            }
+        }
+        let singleFlight = try repository?.singleFlight() ?? []
+        cache.cache.clear()
         return BenchmarkReport(
             machine: machine, options: options, timerOverheadNanoseconds: overhead,
-            results: repository.results + cache + peers, memory: memory, singleFlight: repository.singleFlight,
+            results: order.map { BenchmarkResult(merging: rounds[$0]!) }, memory: memory,
+            singleFlight: singleFlight,
             notes: [
                 "Uncached reads are BookRepository.uncached: the statements the repository runs on a miss, "
                     + "prepared once and reused from the database's statement cache, with the same row decoding. "

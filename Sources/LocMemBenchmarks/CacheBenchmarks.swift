@@ -14,80 +14,99 @@ protocol BenchmarkedCache: Sendable {
     func set(_ key: Key, _ value: SmallValue)
 }
 
-/// LocMem's own operations: `get` hit and miss, `set`, `getOrSet` hit, `incr`, each on 1 thread
-/// and on all cores, on 1,024 keys read round-robin.
-struct CacheBenchmarks {
+/// Cache operations: `get` hit and miss and `set` on LocMem, NSCache and the bare dictionary,
+/// `getOrSet` hit and `incr` on LocMem; each on 1 thread and on all cores, on 1,024 keys read
+/// round-robin.
+///
+/// Within a round, the implementations of one operation run one right after the other, so that
+/// their ratio compares moments of the machine that are close in time.
+struct CacheBenchmarks: RoundedSuite {
     /// Keys per case: more than one, so that lookups spread over the table, few enough to stay
     /// in the processor's caches as a web server's hot keys would.
     static let keyCount = 1_024
     /// Like Django's `CACHES` entry used on the Python side: `TIMEOUT` 300, `MAX_ENTRIES` 10,000
     /// (room for every key, so nothing is culled), `CULL_FREQUENCY` 3.
     static let configuration = CacheConfiguration(timeout: 300, maxEntries: 10_000, cullFrequency: 3)
+    static let sharedOperations = ["get hit", "get miss", "set"]
 
     let sampler: Sampler
     let progress: @Sendable (String) -> Void
+    let cache: LocMemCache
+    let keys: [String]
+    let counters: [String]
+    private let subjects: [(String, Int) -> MeasuredCase?]
 
-    func run() throws -> [BenchmarkResult] {
-        let cache = try LocMemCache(location: "locmem-bench/cache-operations", configuration: Self.configuration)
+    init(sampler: Sampler, progress: @escaping @Sendable (String) -> Void) throws {
+        self.sampler = sampler
+        self.progress = progress
+        cache = try LocMemCache(location: "locmem-bench/cache-operations", configuration: Self.configuration)
         cache.clear()
-        let subject = LocMemSubject(cache: cache)
-        var results = try CacheCases(subject: subject, sampler: sampler, progress: progress).run()
-
-        let keys = CacheCases<LocMemSubject>.keys("key")
-        let counters = CacheCases<LocMemSubject>.keys("counter")
+        keys = Self.keys("key")
+        counters = Self.keys("counter")
         for key in counters { cache.set(key, 0, timeout: .never) }
         guard (try? cache.incr(counters[0], by: 0)) == 0 else { throw BenchmarkError.setUpFailed("incr") }
+        let locMem = try CacheCases(subject: LocMemSubject(cache: cache), sampler: sampler, progress: progress)
+        let nsCache = try CacheCases(subject: NSCacheSubject(), sampler: sampler, progress: progress)
+        let dictionary = try CacheCases(subject: MutexDictionarySubject(), sampler: sampler, progress: progress)
+        subjects = [locMem.measure, nsCache.measure, dictionary.measure]
+    }
+
+    /// `prefix:0` ... `prefix:1023`: short keys (the final LocMem key `:1:key:1023` too fits in a
+    /// small string, so building it allocates nothing).
+    static func keys(_ prefix: String) -> [String] {
+        (0..<keyCount).map { "\(prefix):\($0)" }
+    }
+
+    func measureRound() throws -> [MeasuredCase] {
+        var cases: [MeasuredCase] = []
         for threads in sampler.options.threadCounts {
-            let getOrSetID = BenchmarkResult.id(.cache, "getOrSet hit", Implementation.locMem, threads: threads)
-            let incrID = BenchmarkResult.id(.cache, "incr", Implementation.locMem, threads: threads)
-            if sampler.options.includes(getOrSetID) {
-                progress("cache: getOrSet hit, LocMem, \(threads) thread(s)")
-                results.append(measureGetOrSet(cache, keys: keys, threads: threads))
+            for operation in Self.sharedOperations {
+                cases += subjects.compactMap { $0(operation, threads) }
             }
-            if sampler.options.includes(incrID) {
-                progress("cache: incr, LocMem, \(threads) thread(s)")
-                results.append(measureIncr(cache, counters: counters, threads: threads))
+            if let measured = measureGetOrSet(threads: threads) { cases.append(measured) }
+            if let measured = measureIncr(threads: threads) { cases.append(measured) }
+        }
+        return cases
+    }
+
+    private func measureGetOrSet(threads: Int) -> MeasuredCase? {
+        let id = BenchmarkResult.id(.cache, "getOrSet hit", Implementation.locMem, threads: threads)
+        guard sampler.options.includes(id) else { return nil }
+        progress("cache: getOrSet hit, LocMem, \(threads) thread(s)")
+        let cache = cache, keys = keys, mask = Self.keyCount - 1
+        let measurements = sampler.measureConcurrently(threads: threads) { thread in
+            var position = thread &* 397
+            return { operations in
+                var sum = 0
+                for _ in 0..<operations {
+                    sum &+= cache.getOrSet(keys[position & mask]) { SmallValue(id: -1, score: 0) }.id
+                    position &+= 1
+                }
+                return sum
             }
         }
-        cache.clear()
-        return results
+        return MeasuredCase(group: .cache, operation: "getOrSet hit", implementation: Implementation.locMem,
+                            measurements: measurements)
     }
 
-    private func measureGetOrSet(_ cache: LocMemCache, keys: [String], threads: Int) -> BenchmarkResult {
-        let mask = Self.keyCount - 1
-        let getOrSet = sampler.measureConcurrently(threads: threads) { thread in
-                var position = thread &* 397
-                return { operations in
-                    var sum = 0
-                    for _ in 0..<operations {
-                        sum &+= cache.getOrSet(keys[position & mask]) { SmallValue(id: -1, score: 0) }.id
-                        position &+= 1
-                    }
-                    return sum
+    private func measureIncr(threads: Int) -> MeasuredCase? {
+        let id = BenchmarkResult.id(.cache, "incr", Implementation.locMem, threads: threads)
+        guard sampler.options.includes(id) else { return nil }
+        progress("cache: incr, LocMem, \(threads) thread(s)")
+        let cache = cache, counters = counters, mask = Self.keyCount - 1
+        let measurements = sampler.measureConcurrently(threads: threads) { thread in
+            var position = thread &* 397
+            return { operations in
+                var sum = 0
+                for _ in 0..<operations {
+                    sum &+= (try? cache.incr(counters[position & mask])) ?? -1
+                    position &+= 1
                 }
+                return sum
             }
-            return BenchmarkResult(
-                group: .cache, operation: "getOrSet hit", implementation: Implementation.locMem,
-                measurements: getOrSet
-            )
-    }
-
-    private func measureIncr(_ cache: LocMemCache, counters: [String], threads: Int) -> BenchmarkResult {
-        let mask = Self.keyCount - 1
-        let incr = sampler.measureConcurrently(threads: threads) { thread in
-                var position = thread &* 397
-                return { operations in
-                    var sum = 0
-                    for _ in 0..<operations {
-                        sum &+= (try? cache.incr(counters[position & mask])) ?? -1
-                        position &+= 1
-                    }
-                    return sum
-                }
-            }
-            return BenchmarkResult(
-                group: .cache, operation: "incr", implementation: Implementation.locMem, measurements: incr
-            )
+        }
+        return MeasuredCase(group: .cache, operation: "incr", implementation: Implementation.locMem,
+                            measurements: measurements)
     }
 }
 
@@ -109,30 +128,38 @@ struct LocMemSubject: BenchmarkedCache {
     }
 }
 
-/// The operations every implementation has: `get` hit, `get` miss, `set`, on each thread count.
+/// The operations every implementation has: `get` hit, `get` miss, `set`.
 struct CacheCases<Subject: BenchmarkedCache> {
     let subject: Subject
     let sampler: Sampler
     let progress: @Sendable (String) -> Void
+    let present: [Subject.Key]
+    let absent: [Subject.Key]
 
-    /// `prefix:0` ... `prefix:1023`: short keys (the final LocMem key `:1:key:1023` too fits in a
-    /// small string, so building it allocates nothing).
-    static func keys(_ prefix: String) -> [String] {
-        (0..<CacheBenchmarks.keyCount).map { "\(prefix):\($0)" }
-    }
-
-    func run() throws -> [BenchmarkResult] {
-        let subject = subject
-        let present = Self.keys("key").map(subject.makeKey)
-        let absent = Self.keys("absent").map(subject.makeKey)
+    /// Fills `subject` with the present keys and checks that they hit and the absent ones miss.
+    init(subject: Subject, sampler: Sampler, progress: @escaping @Sendable (String) -> Void) throws {
+        self.subject = subject
+        self.sampler = sampler
+        self.progress = progress
+        present = CacheBenchmarks.keys("key").map(subject.makeKey)
+        absent = CacheBenchmarks.keys("absent").map(subject.makeKey)
         for (index, key) in present.enumerated() { subject.set(key, SmallValue(id: index, score: 1)) }
         guard subject.get(present[1])?.id == 1, subject.get(absent[1]) == nil else {
             throw BenchmarkError.setUpFailed("\(Subject.implementation): get after set")
         }
+    }
+
+    /// One case, or `nil` when the filter excludes it.
+    func measure(_ operation: String, threads: Int) -> MeasuredCase? {
+        let id = BenchmarkResult.id(.cache, operation, Subject.implementation, threads: threads)
+        guard sampler.options.includes(id) else { return nil }
+        progress("cache: \(operation), \(Subject.implementation), \(threads) thread(s)")
+        let subject = subject, present = present, absent = absent
         let mask = CacheBenchmarks.keyCount - 1
-        var results: [BenchmarkResult] = []
-        for threads in sampler.options.threadCounts {
-            results += measure("get hit", threads: threads) { thread in
+        let makeBody: @Sendable (Int) -> BatchBody
+        switch operation {
+        case "get hit":
+            makeBody = { thread in
                 var position = thread &* 397
                 return { operations in
                     var sum = 0
@@ -143,7 +170,8 @@ struct CacheCases<Subject: BenchmarkedCache> {
                     return sum
                 }
             }
-            results += measure("get miss", threads: threads) { thread in
+        case "get miss":
+            makeBody = { thread in
                 var position = thread &* 397
                 return { operations in
                     var sum = 0
@@ -154,7 +182,8 @@ struct CacheCases<Subject: BenchmarkedCache> {
                     return sum
                 }
             }
-            results += measure("set", threads: threads) { thread in
+        case "set":
+            makeBody = { thread in
                 var position = thread &* 397
                 return { operations in
                     for _ in 0..<operations {
@@ -164,21 +193,13 @@ struct CacheCases<Subject: BenchmarkedCache> {
                     return position
                 }
             }
+        default:
+            preconditionFailure("no case \(operation)")
         }
-        return results
-    }
-
-    /// The case, or nothing when the filter excludes it.
-    private func measure(
-        _ operation: String, threads: Int, _ makeBody: @escaping @Sendable (Int) -> BatchBody
-    ) -> [BenchmarkResult] {
-        let id = BenchmarkResult.id(.cache, operation, Subject.implementation, threads: threads)
-        guard sampler.options.includes(id) else { return [] }
-        progress("cache: \(operation), \(Subject.implementation), \(threads) thread(s)")
-        return [BenchmarkResult(
+        return MeasuredCase(
             group: .cache, operation: operation, implementation: Subject.implementation,
             measurements: sampler.measureConcurrently(threads: threads, makeBody)
-        )]
+        )
     }
 }
 

@@ -30,6 +30,11 @@ enum Format {
         return significant(value) + "x"
     }
 
+    /// `97%`.
+    static func percent(_ fraction: Double) -> String {
+        "\(Int((fraction * 100).rounded()))%"
+    }
+
     /// `84 B`, `1.5 KiB`, `23.5 GiB`.
     static func bytes(_ value: Double) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]

@@ -1,19 +1,10 @@
 import Foundation
 import Synchronization
 
-/// The same cache operations on LocMem's in-process peers: Foundation's `NSCache` and a bare
-/// dictionary behind a `Mutex`, the floor any thread-safe cache in Swift is measured against.
-///
-/// Django's `LocMemCache`, the other peer, runs in `Benchmarks/django_bench.py` (see ``DjangoPeer``).
-struct PeerBenchmarks {
-    let sampler: Sampler
-    let progress: @Sendable (String) -> Void
-
-    func run() throws -> [BenchmarkResult] {
-        try CacheCases(subject: NSCacheSubject(), sampler: sampler, progress: progress).run()
-            + CacheCases(subject: MutexDictionarySubject(), sampler: sampler, progress: progress).run()
-    }
-}
+// LocMem's in-process peers: Foundation's `NSCache` and a bare dictionary behind a `Mutex`, the
+// floor any thread-safe cache in Swift is measured against. ``CacheBenchmarks`` runs the same
+// cases on them as on LocMem. Django's `LocMemCache`, the other peer, runs in
+// `Benchmarks/django_bench.py` (see ``DjangoPeer``).
 
 /// Foundation's `NSCache`, with `countLimit` as LocMem's `maxEntries`.
 ///

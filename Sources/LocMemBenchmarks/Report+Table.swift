@@ -65,7 +65,7 @@ extension BenchmarkReport {
 
     static let timingColumns: [(title: String, width: Int, right: Bool)] = [
         ("", 26, false), ("implementation", 28, false), ("threads", 7, true), ("median", 10, true),
-        ("p99", 10, true), ("ops/s", 14, true), ("speed-up", 16, true),
+        ("p99", 10, true), ("ops/s", 13, true), ("cpu", 5, true), ("speed-up", 16, true),
     ]
 
     func timingSection(_ group: BenchmarkResult.Group, title: String) -> [String] {
@@ -86,7 +86,8 @@ extension BenchmarkReport {
             }
             lines.append(Self.row([
                 row.operation, row.implementation, String(row.threads), Format.latency(row.latency.median),
-                Format.latency(row.latency.p99), Format.rate(row.operationsPerSecond), speedUp,
+                Format.latency(row.latency.p99), Format.rate(row.operationsPerSecond),
+                row.cpuShare.map(Format.percent) ?? "", speedUp,
             ], Self.timingColumns))
         }
         return lines
@@ -164,16 +165,23 @@ extension BenchmarkReport {
 
     func goalSection() -> [String] {
         var lines = ["Goals (ratios of this run" + (machine.isDebugBuild ? "; a debug build: not judged)" : ")")]
+        defer {
+            if goals.contains(where: { $0.met != nil && $0.noisy }) {
+                lines.append("  * a case behind it had less than 90% of a core per thread (cpu column): the machine was "
+                    + "busy, so its ops/s, and a ratio of ops/s, understate what an idle machine does.")
+            }
+        }
         for goal in goals {
-            let verdict: String
+            var verdict: String
             switch goal.met {
             case .none: verdict = "n/a"
             case .some(_) where machine.isDebugBuild: verdict = "(debug)"
             case .some(true): verdict = "MET"
             case .some(false): verdict = "NOT MET"
             }
+            if goal.met != nil, goal.noisy { verdict += "*" }
             let measured = goal.measured.map { Format.ratio($0) } ?? "-"
-            lines.append("  " + Format.pad(verdict, 8) + Format.pad(goal.summary, 78) + " "
+            lines.append("  " + Format.pad(verdict, 9) + Format.pad(goal.summary, 78) + " "
                 + Format.pad(measured, 8, right: true) + "  " + goal.detail)
         }
         return lines
@@ -188,10 +196,14 @@ extension BenchmarkReport {
                 + "are over these per-batch means, so a single slow operation inside a batch is averaged out. "
                 + "One clock reading per batch costs \(Format.latency(timerOverheadNanoseconds)) and is not "
                 + "subtracted.",
-            "Each case warms up for \(Format.latency(options.warmUpSeconds * 1e9)), then samples for "
+            "Cases run in \(options.rounds) round(s), one case after the other within a round (the implementations "
+                + "of an operation back to back), and each case's rounds are merged; per round a case warms up for "
+                + "\(Format.latency(options.warmUpSeconds * 1e9)), then samples for "
                 + "\(Format.latency(options.sampleSeconds * 1e9)) (at least \(options.minimumSamples) samples). "
                 + "ops/s = operations of all threads / wall time from the first thread's start to the last "
-                + "one's end. Threads are POSIX threads released together.",
+                + "one's end. Threads are POSIX threads released together. cpu = the threads' CPU time "
+                + "(CLOCK_THREAD_CPUTIME_ID) / (wall time x threads): below 100%, other work on the machine took "
+                + "turns on its cores; medians of batches suffer little from that, ops/s fully.",
             "Cache cases read \(Format.count(CacheBenchmarks.keyCount)) keys round-robin (hits: present keys, "
                 + "misses: absent keys); values are a 16-byte struct. LocMem: maxEntries 10,000, timeout 300 s. "
                 + "NSCache: prebuilt NSString keys, values boxed in a class.",

@@ -132,7 +132,8 @@ public struct BenchmarkReport: Sendable, Codable {
         )
         goals.append(Goal(
             summary: "get hit within 3x of the bare Mutex dictionary (LocMem / dictionary)", target: 3,
-            atLeast: false, measured: dictionary.map { 1 / $0.value }, detail: dictionary?.detail
+            atLeast: false, measured: dictionary.map { 1 / $0.value }, detail: dictionary?.detail,
+            cpuShare: dictionary?.cpuShare
         ))
         for (operation, target) in [("book(id:)", 20.0), ("topRatedBooks(limit: 10)", 1_000)] {
             let cached = ratio(
@@ -191,6 +192,8 @@ public struct Ratio: Sendable, Hashable, Codable {
     public var shownOn: String
     /// The two numbers the ratio comes from, for the goals' lines.
     public var detail: String
+    /// The smaller ``BenchmarkResult/cpuShare`` of the two cases, if known.
+    public var cpuShare: Double?
 
     init(label: String, baseline: BenchmarkResult, subject: BenchmarkResult, metric: Metric, shownOn: String) {
         self.label = label
@@ -198,6 +201,7 @@ public struct Ratio: Sendable, Hashable, Codable {
         self.subject = subject.id
         self.metric = metric
         self.shownOn = shownOn
+        cpuShare = [baseline.cpuShare, subject.cpuShare].compactMap { $0 }.min()
         switch metric {
         case .medianLatency:
             value = subject.latency.median > 0 ? baseline.latency.median / subject.latency.median : 0
@@ -224,11 +228,14 @@ public struct Goal: Sendable, Hashable, Codable {
     /// Whether the goal is met; `nil` when it was not measured.
     public var met: Bool?
     public var detail: String
+    /// Whether a case behind it ran with less than 90% of a core per thread.
+    public var noisy: Bool
 
     init(
         summary: String, target: Double, atLeast: Bool, strictly: Bool = false, measured: Double?,
-        detail: String?, missing: String = "not measured"
+        detail: String?, missing: String = "not measured", cpuShare: Double? = nil
     ) {
+        noisy = (cpuShare ?? 1) < 0.9
         self.summary = summary
         self.target = target
         self.atLeast = atLeast
@@ -251,7 +258,7 @@ public struct Goal: Sendable, Hashable, Codable {
     ) {
         self.init(
             summary: summary, target: target, atLeast: atLeast, strictly: strictly, measured: ratio?.value,
-            detail: ratio?.detail, missing: missing
+            detail: ratio?.detail, missing: missing, cpuShare: ratio?.cpuShare
         )
     }
 }

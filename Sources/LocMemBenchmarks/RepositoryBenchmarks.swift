@@ -8,70 +8,69 @@ import SQLiteStore
 /// The uncached side is ``Bookstore/BookRepository/uncached``: exactly what the repository runs
 /// on a miss, a prepared statement reused from the database's statement cache, with row decoding
 /// into `Book`/`BookRating`. The database is in memory, loaded from `Fixtures/*.sql`, so neither
-/// side touches the disk.
-struct RepositoryBenchmarks {
+/// side touches the disk. Each read's uncached and cached cases run one right after the other.
+struct RepositoryBenchmarks: RoundedSuite {
     static let topRatedLimit = 10
+    static let topRated = "topRatedBooks(limit: \(topRatedLimit))"
+    static let reads = ["book(id:)", "books(byAuthor:)", topRated]
     /// Book ids 1...1,024 are read round-robin, authors 1...128 (the fixtures have 2,000 books
     /// and 200 authors).
     static let bookIDs: [Int64] = Array(1...1_024)
     static let authorIDs: [Int64] = Array(1...128)
 
-    let sampler: Sampler
-    let progress: @Sendable (String) -> Void
-
     /// Every case name, for the filter.
     static var caseNames: [String] {
-        let reads = ["book(id:)", "books(byAuthor:)", "topRatedBooks(limit: \(topRatedLimit))"]
-        return reads.flatMap { read in
+        reads.flatMap { read in
             [Implementation.sqliteUncached, Implementation.locMemCached].map {
                 BenchmarkResult.id(.repository, read, $0)
             } + ["single-flight/\(read)"]
         }
     }
 
-    func run() throws -> (results: [BenchmarkResult], singleFlight: [SingleFlightResult]) {
-        guard Self.caseNames.contains(where: sampler.options.includes) else { return ([], []) }
-        progress("repository: loading Fixtures/*.sql into an in-memory database")
-        let database = try Database.inMemory()
-        try Fixtures.load(into: database)
-        let cache = try LocMemCache(location: "locmem-bench/repository", configuration: CacheBenchmarks.configuration)
-        cache.clear()
-        let repository = BookRepository(database: database, cache: cache, timeout: 300)
-        let uncached = repository.uncached
-        let books = Self.bookIDs, authors = Self.authorIDs
-        let limit = Self.topRatedLimit
+    let sampler: Sampler
+    let progress: @Sendable (String) -> Void
+    let database: Database
+    let cache: LocMemCache
+    let repository: BookRepository
 
-        // The two sides must return the same values, and the cached side must run no SQL.
-        for id in books { guard try repository.book(id: id) == uncached.book(id: id) else { throw mismatch("book") } }
-        for id in authors {
-            guard try repository.books(byAuthor: id) == uncached.books(byAuthor: id) else { throw mismatch("books") }
+    /// Loads the fixtures into a new in-memory database, and checks that the cached and uncached
+    /// reads agree (which also fills the cache).
+    init(sampler: Sampler, progress: @escaping @Sendable (String) -> Void) throws {
+        self.sampler = sampler
+        self.progress = progress
+        progress("repository: loading Fixtures/*.sql into an in-memory database")
+        database = try Database.inMemory()
+        try Fixtures.load(into: database)
+        cache = try LocMemCache(location: "locmem-bench/repository", configuration: CacheBenchmarks.configuration)
+        cache.clear()
+        repository = BookRepository(database: database, cache: cache, timeout: 300)
+        try warm()
+    }
+
+    private func warm() throws {
+        let uncached = repository.uncached, limit = Self.topRatedLimit
+        for id in Self.bookIDs where try repository.book(id: id) != uncached.book(id: id) {
+            throw mismatch("book(id: \(id))")
+        }
+        for id in Self.authorIDs where try repository.books(byAuthor: id) != uncached.books(byAuthor: id) {
+            throw mismatch("books(byAuthor: \(id))")
         }
         guard try repository.topRatedBooks(limit: limit) == uncached.topRatedBooks(limit: limit),
             try uncached.topRatedBooks(limit: limit).count == limit
-        else { throw mismatch("topRatedBooks") }
+        else { throw mismatch(Self.topRated) }
+    }
 
-        var results: [BenchmarkResult] = []
-        func measure(_ operation: String, cached: Bool, _ body: BatchBody) throws {
-            let implementation = cached ? Implementation.locMemCached : Implementation.sqliteUncached
-            guard sampler.options.includes(BenchmarkResult.id(.repository, operation, implementation)) else { return }
-            progress("repository: \(operation), \(cached ? "cached" : "uncached")")
-            let queries = database.queryCount
-            let measurement = sampler.measure(body)
-            let ran = database.queryCount - queries
-            if cached, ran != 0 {
-                throw BenchmarkError.setUpFailed("cached \(operation) ran \(ran) queries while measured")
-            }
-            if !cached, ran < measurement.operations {
-                throw BenchmarkError.setUpFailed("uncached \(operation) ran \(ran) queries for \(measurement.operations) reads")
-            }
-            results.append(BenchmarkResult(
-                group: .repository, operation: operation, implementation: implementation, measurements: [measurement]
-            ))
-        }
+    private func mismatch(_ read: String) -> BenchmarkError {
+        .setUpFailed("cached and uncached \(read) differ")
+    }
 
+    func measureRound() throws -> [MeasuredCase] {
+        let repository = repository, uncached = repository.uncached
+        let books = Self.bookIDs, authors = Self.authorIDs, limit = Self.topRatedLimit
         let bookMask = books.count - 1, authorMask = authors.count - 1
         var position = 0
-        try measure("book(id:)", cached: false) { operations in
+        var cases: [MeasuredCase] = []
+        try measure("book(id:)", cached: false, into: &cases) { operations in
             var sum = 0
             for _ in 0..<operations {
                 sum &+= Int((try? uncached.book(id: books[position & bookMask]))??.id ?? -1)
@@ -79,7 +78,7 @@ struct RepositoryBenchmarks {
             }
             return sum
         }
-        try measure("book(id:)", cached: true) { operations in
+        try measure("book(id:)", cached: true, into: &cases) { operations in
             var sum = 0
             for _ in 0..<operations {
                 sum &+= Int((try? repository.book(id: books[position & bookMask]))??.id ?? -1)
@@ -87,7 +86,7 @@ struct RepositoryBenchmarks {
             }
             return sum
         }
-        try measure("books(byAuthor:)", cached: false) { operations in
+        try measure("books(byAuthor:)", cached: false, into: &cases) { operations in
             var sum = 0
             for _ in 0..<operations {
                 sum &+= (try? uncached.books(byAuthor: authors[position & authorMask]))?.count ?? -1
@@ -95,7 +94,7 @@ struct RepositoryBenchmarks {
             }
             return sum
         }
-        try measure("books(byAuthor:)", cached: true) { operations in
+        try measure("books(byAuthor:)", cached: true, into: &cases) { operations in
             var sum = 0
             for _ in 0..<operations {
                 sum &+= (try? repository.books(byAuthor: authors[position & authorMask]))?.count ?? -1
@@ -103,39 +102,64 @@ struct RepositoryBenchmarks {
             }
             return sum
         }
-        let topRated = "topRatedBooks(limit: \(limit))"
-        try measure(topRated, cached: false) { operations in
+        try measure(Self.topRated, cached: false, into: &cases) { operations in
             var sum = 0
             for _ in 0..<operations { sum &+= (try? uncached.topRatedBooks(limit: limit))?.count ?? -1 }
             return sum
         }
-        try measure(topRated, cached: true) { operations in
+        try measure(Self.topRated, cached: true, into: &cases) { operations in
             var sum = 0
             for _ in 0..<operations { sum &+= (try? repository.topRatedBooks(limit: limit))?.count ?? -1 }
             return sum
         }
+        return cases
+    }
 
+    /// Measures one case on this thread, checking with `db.queryCount` that a cached case ran no
+    /// SQL and an uncached one ran a query per read.
+    private func measure(
+        _ operation: String, cached: Bool, into cases: inout [MeasuredCase], _ body: BatchBody
+    ) throws {
+        let implementation = cached ? Implementation.locMemCached : Implementation.sqliteUncached
+        guard sampler.options.includes(BenchmarkResult.id(.repository, operation, implementation)) else { return }
+        progress("repository: \(operation), \(cached ? "cached" : "uncached")")
+        let queries = database.queryCount
+        let measurement = sampler.measure(body)
+        let ran = database.queryCount - queries
+        if cached, ran != 0 {
+            throw BenchmarkError.setUpFailed("cached \(operation) ran \(ran) queries while measured")
+        }
+        if !cached, ran < measurement.operations {
+            throw BenchmarkError.setUpFailed("uncached \(operation) ran \(ran) queries for \(measurement.operations) reads")
+        }
+        cases.append(MeasuredCase(
+            group: .repository, operation: operation, implementation: implementation, measurements: [measurement]
+        ))
+    }
+
+    // MARK: - Single-flight
+
+    /// The single-flight cases (``topRated`` and `book(id:)`), the filter permitting; the cache is
+    /// cleared afterwards, so run this after the timed rounds.
+    func singleFlight() throws -> [SingleFlightResult] {
+        let repository = repository, uncached = repository.uncached, limit = Self.topRatedLimit
         var flights: [SingleFlightResult] = []
-        if sampler.options.includes("single-flight/\(topRated)") {
-            flights.append(try singleFlight(topRated, cache: cache, database: database) {
+        if sampler.options.includes("single-flight/\(Self.topRated)") {
+            flights.append(try singleFlight(Self.topRated) {
                 try repository.topRatedBooks(limit: limit)
             } uncached: {
                 try uncached.topRatedBooks(limit: limit)
             })
         }
         if sampler.options.includes("single-flight/book(id:)") {
-            flights.append(try singleFlight("book(id:)", cache: cache, database: database) {
+            flights.append(try singleFlight("book(id:)") {
                 try repository.book(id: 7)
             } uncached: {
                 try uncached.book(id: 7)
             })
         }
         cache.clear()
-        return (results, flights)
-    }
-
-    private func mismatch(_ read: String) -> BenchmarkError {
-        .setUpFailed("cached and uncached \(read) differ")
+        return flights
     }
 
     /// Releases ``BenchmarkOptions/singleFlightReaders`` threads at once on a cold cache, each
@@ -143,8 +167,7 @@ struct RepositoryBenchmarks {
     /// same readers with the cache bypassed. Repeated ``BenchmarkOptions/singleFlightRounds``
     /// times, the cache cleared before each round.
     private func singleFlight<Value: Hashable & Sendable>(
-        _ read: String, cache: LocMemCache, database: Database,
-        cached: @escaping @Sendable () throws -> Value, uncached: @escaping @Sendable () throws -> Value
+        _ read: String, cached: @escaping @Sendable () throws -> Value, uncached: @escaping @Sendable () throws -> Value
     ) throws -> SingleFlightResult {
         progress("single-flight: \(read)")
         let readers = sampler.options.singleFlightReaders

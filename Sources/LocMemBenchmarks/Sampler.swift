@@ -11,6 +11,9 @@ struct Measurement: Sendable {
     /// Clock readings at the start of the first sample and the end of the last.
     var start: UInt64
     var end: UInt64
+    /// CPU time the thread used while sampling: less than `end - start` when the thread had to
+    /// wait for a core (other work on the machine).
+    var cpuTime: UInt64
     var checksum: Int
 }
 
@@ -55,6 +58,7 @@ struct Sampler {
         var samples: [Double] = []
         samples.reserveCapacity(Swift.min(options.maximumSamples, 4_096))
         let duration = UInt64(options.sampleSeconds * 1e9)
+        let cpuStart = BenchmarkClock.threadCPUTime()
         let start = BenchmarkClock.now()
         var last = start
         while samples.count < options.maximumSamples {
@@ -68,9 +72,10 @@ struct Sampler {
                 break
             }
         }
+        let cpuTime = BenchmarkClock.threadCPUTime() &- cpuStart
         return Measurement(
             samples: samples, operations: samples.count * batchSize, batchSize: batchSize,
-            start: start, end: last, checksum: checksum
+            start: start, end: last, cpuTime: cpuTime, checksum: checksum
         )
     }
 
