@@ -2,8 +2,11 @@ extension LocMemCache {
     /// Moves the value of `key` from `version` (the configuration's when `nil`) to
     /// `version + delta`, and removes it from the old version. Django's `incr_version`.
     ///
-    /// The value keeps its remaining lifetime (Django's resets it to the default timeout). A
-    /// `delta` of 0 changes nothing.
+    /// The old entry is removed first and the value stored under the new version as the most
+    /// recently used, so the move never culls to make room for itself; it keeps its remaining
+    /// lifetime (Django's resets it to the default timeout). Not atomic: a concurrent reader may
+    /// briefly find the key under neither version. A `delta` of 0 changes nothing. Not counted as a read in
+    /// ``statistics``.
     ///
     /// - Returns: The new version.
     /// - Throws: ``CacheError/keyNotFound(_:)`` if the key is missing or expired at `version`;
@@ -29,16 +32,17 @@ extension LocMemCache {
 
     private func moveVersion(_ key: String, from current: Int, to target: Int) throws(CacheError) -> Int {
         let oldKey = makeValidatedKey(key, version: current)
-        guard let (value, deadline) = store.entry(oldKey, KeyHash(oldKey), clock: clock) else {
+        guard let (value, deadline) = store.peek(oldKey, KeyHash(oldKey), clock: clock) else {
             throw .keyNotFound(oldKey)
         }
         guard target != current else { return current }
         let newKey = makeValidatedKey(key, version: target)
+        // The old entry goes first, so that the move never culls an entry to make room for itself.
+        _ = store.delete(oldKey, KeyHash(oldKey), clock: clock)
         store.write(
             newKey, KeyHash(newKey), value: value, deadline: deadline, mode: .set, now: clock.now(),
             limits: limits
         )
-        _ = store.delete(oldKey, KeyHash(oldKey), clock: clock)
         return target
     }
 }

@@ -111,20 +111,15 @@ final class Store: Sendable {
         return result
     }
 
-    /// The live value and deadline of `key`, counted as a read; recency is updated.
-    func entry(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> (value: any Sendable, deadline: Double)? {
+    /// The live value and deadline of `key`, without counting a read or changing recency (an
+    /// expired entry met is removed and counted as an expiration).
+    func peek(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> (value: any Sendable, deadline: Double)? {
         shards[hash.shard].withLock { table in
-            guard let index = table.find(key, tag: hash.tag) else {
-                table.statistics.misses &+= 1
-                return nil
-            }
+            guard let index = table.find(key, tag: hash.tag) else { return nil }
             if Store.isExpired(table[index].deadline, clock: clock) {
                 removeExpired(index, from: &table)
-                table.statistics.misses &+= 1
                 return nil
             }
-            table.markUsed(index, tick: nextTick())
-            table.statistics.hits &+= 1
             return (table[index].value, table[index].deadline)
         }
     }
@@ -174,10 +169,14 @@ final class Store: Sendable {
             }
         }
         if case .done(let result) = fast { return result }
-        // The store is full: cull with every shard locked, then insert.
+        // The store is full: with every shard locked, cull (unless the key appeared meanwhile),
+        // then write. Culling happens before `writeLocked` takes the table `inout`, never inside it.
         let slow = withAllShardsLocked { tables in
-            writeLocked(&tables[hash.shard].pointee, key, hash, value: value, deadline: deadline, mode: mode, now: now) {
+            let table = tables[hash.shard]
+            if deadline != nil, table.pointee.find(key, tag: hash.tag) == nil {
                 makeRoom(in: tables, limits: limits)
+            }
+            return writeLocked(&table.pointee, key, hash, value: value, deadline: deadline, mode: mode, now: now) {
                 count.add(1, ordering: .relaxed)
                 return true
             }

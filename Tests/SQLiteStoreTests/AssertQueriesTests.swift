@@ -1,3 +1,4 @@
+import LocMem
 import LocMemTesting
 import SQLiteStore
 import Testing
@@ -81,5 +82,81 @@ import Testing
         #expect(QueryCountMismatch(expected: 0, statements: []) == nil)
         let mismatch = QueryCountMismatch(expected: 0, statements: ["SELECT 1"])
         #expect(mismatch?.description == "Expected 0 SQL statements, 1 ran:\n  1. SELECT 1")
+    }
+}
+
+@Suite struct AssertQueriesWithCacheTests {
+    /// A tiny read-through lookup: the cache first, then one SELECT on a miss.
+    struct Titles {
+        let db: Database
+        let cache: LocMemCache
+
+        func title(id: Int64) throws -> String? {
+            try cache.getOrSet("title:\(id)") {
+                try db.queryFirst("SELECT title FROM books WHERE id = ?", [.integer(id)]) { try $0.string(0) }
+            }
+        }
+    }
+
+    func makeTitles() throws -> Titles {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE books(id INTEGER PRIMARY KEY, title TEXT); INSERT INTO books VALUES (1, 'Dune')")
+        // A location of its own: statistics are per store, and other tests must not share it.
+        return Titles(db: db, cache: try LocMemCache(location: "assert-queries-\(UInt64.random(in: 0...UInt64.max))"))
+    }
+
+    @Test func passesWhenQueriesHitsAndMissesMatch() throws {
+        let titles = try makeTitles()
+        let cold = try assertQueries(1, on: titles.db, cache: titles.cache, hits: 0, misses: 1) {
+            try titles.title(id: 1)
+        }
+        let warm = try assertQueries(0, on: titles.db, cache: titles.cache, hits: 1, misses: 0) {
+            try titles.title(id: 1)
+        }
+        #expect(cold == "Dune")
+        #expect(warm == "Dune")
+        // Unchecked counts are not checked.
+        try assertQueries(0, on: titles.db, cache: titles.cache, hits: 2) {
+            _ = try titles.title(id: 1)
+            _ = try titles.title(id: 1)
+        }
+    }
+
+    @Test func failsOnWrongHitsAndMissesListingTheSQL() throws {
+        let titles = try makeTitles()
+        try withKnownIssue {
+            try assertQueries(1, on: titles.db, cache: titles.cache, hits: 1, misses: 0) { _ = try titles.title(id: 1) }
+        } matching: { issue in
+            issue.comments.map(\.rawValue) == ["""
+                Expected 1 cache hit, 0 happened
+                Expected 0 cache misses, 1 happened
+                SQL statements that ran (1, as expected):
+                  1. SELECT title FROM books WHERE id = ?
+                """]
+        }
+    }
+
+    @Test func failsOnAWrongQueryCountWhenTheCacheIsRight() throws {
+        let titles = try makeTitles()
+        _ = try titles.title(id: 1)
+        try withKnownIssue {
+            // Warm: a hit and no SQL, but the block also runs a query of its own.
+            try assertQueries(0, on: titles.db, cache: titles.cache, hits: 1, misses: 0) {
+                _ = try titles.title(id: 1)
+                _ = try titles.db.queryFirst("SELECT count(*) FROM books") { try $0.int(0) }
+            }
+        } matching: { issue in
+            issue.comments.map(\.rawValue) == ["Expected 0 SQL statements, 1 ran:\n  1. SELECT count(*) FROM books"]
+        }
+    }
+
+    @Test func failureIsReportedAtTheCallersLine() throws {
+        let titles = try makeTitles()
+        let line = #line + 2
+        try withKnownIssue {
+            try assertQueries(0, on: titles.db, cache: titles.cache, misses: 0) { _ = try titles.title(id: 1) }
+        } matching: { issue in
+            issue.sourceLocation?.line == line
+        }
     }
 }
