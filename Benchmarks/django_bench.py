@@ -343,7 +343,8 @@ def table(report):
     columns = [(26, "<"), (28, "<"), (7, ">"), (10, ">"), (10, ">"), (14, ">"), (16, ">")]
 
     def row(cells):
-        return " ".join(("{:%s%d}" % (align, width)).format(cell) for cell, (width, align) in zip(cells, columns)).rstrip()
+        padded = (("{:%s%d}" % (align, width)).format(cell) for cell, (width, align) in zip(cells, columns))
+        return " ".join(padded).rstrip()
 
     lines = [
         "Django benchmark" + (" (--quick smoke run: too few samples to compare)" if report["quick"] else ""),

@@ -29,7 +29,9 @@ public enum DjangoPeer {
     /// - Parameter python: The interpreter, looked up on `PATH` unless it is a path.
     /// - Throws: ``BenchmarkError/djangoFailed(_:)`` if it cannot start, fails, or prints no
     ///   report.
-    public static func run(python: String = "python3", script: URL = defaultScript(), quick: Bool) throws -> DjangoOutput {
+    public static func run(
+        python: String = "python3", script: URL = defaultScript(), quick: Bool
+    ) throws -> DjangoOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, script.path, "--json"] + (quick ? ["--quick"] : [])

@@ -96,7 +96,8 @@ public enum MemoryBenchmarks {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw BenchmarkError.setUpFailed("memory probe \(subject.rawValue) exited with \(process.terminationStatus)")
+            let status = process.terminationStatus
+            throw BenchmarkError.setUpFailed("memory probe \(subject.rawValue) exited with \(status)")
         }
         do {
             return try JSONDecoder().decode(MemoryResult.self, from: data)

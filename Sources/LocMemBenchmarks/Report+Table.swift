@@ -41,7 +41,8 @@ extension BenchmarkReport {
     func header() -> [String] {
         var lines = [
             "LocMem benchmark" + (options.isQuick ? " (--quick smoke run: too few samples to compare)" : ""),
-            "  machine  \(machine.cpuModel), \(machine.cores) cores, \(Format.bytes(Double(machine.memoryBytes))) memory",
+            "  machine  \(machine.cpuModel), \(machine.cores) cores, "
+                + "\(Format.bytes(Double(machine.memoryBytes))) memory",
             "  os       \(machine.operatingSystem)",
             "  swift    \(machine.swiftVersion), \(machine.buildConfiguration) build",
             "  load     \(machine.loadAverage) (1, 5, 15 min averages at start; other work on the machine adds noise)",
@@ -167,8 +168,8 @@ extension BenchmarkReport {
         var lines = ["Goals (ratios of this run" + (machine.isDebugBuild ? "; a debug build: not judged)" : ")")]
         defer {
             if goals.contains(where: { $0.met != nil && $0.noisy }) {
-                lines.append("  * a case behind it had less than 90% of a core per thread (cpu column): the machine was "
-                    + "busy, so its ops/s, and a ratio of ops/s, understate what an idle machine does.")
+                lines.append("  * a case behind it had less than 90% of a core per thread (cpu column): the "
+                    + "machine was busy, so its ops/s, and a ratio of ops/s, understate what an idle machine does.")
             }
         }
         for goal in goals {

@@ -154,7 +154,9 @@ public struct BenchmarkReport: Sendable, Codable {
             strictly: true, ratio: threads > 1 ? scaling : nil, missing: "not measured: this machine has one core"
         ))
         if let entries = report.memory.map(\.entries).max(),
-            let locMem = report.memory.first(where: { $0.entries == entries && $0.implementation == Implementation.locMem }),
+            let locMem = report.memory.first(where: {
+                $0.entries == entries && $0.implementation == Implementation.locMem
+            }),
             let bare = report.memory.first(where: {
                 $0.entries == entries && $0.implementation == Implementation.mutexDictionary
             }),
@@ -163,7 +165,8 @@ public struct BenchmarkReport: Sendable, Codable {
             goals.append(Goal(
                 summary: "memory per entry at most 2x the bare dictionary's (\(Format.count(entries)) entries)",
                 target: 2, atLeast: false, measured: locMem.bytesPerEntry / bare.bytesPerEntry,
-                detail: "LocMem \(Format.bytes(locMem.bytesPerEntry)), dictionary \(Format.bytes(bare.bytesPerEntry)) per entry"
+                detail: "LocMem \(Format.bytes(locMem.bytesPerEntry)), "
+                    + "dictionary \(Format.bytes(bare.bytesPerEntry)) per entry"
             ))
         }
         return goals

@@ -130,7 +130,8 @@ struct RepositoryBenchmarks: RoundedSuite {
             throw BenchmarkError.setUpFailed("cached \(operation) ran \(ran) queries while measured")
         }
         if !cached, ran < measurement.operations {
-            throw BenchmarkError.setUpFailed("uncached \(operation) ran \(ran) queries for \(measurement.operations) reads")
+            let reads = measurement.operations
+            throw BenchmarkError.setUpFailed("uncached \(operation) ran \(ran) queries for \(reads) reads")
         }
         cases.append(MeasuredCase(
             group: .repository, operation: operation, implementation: implementation, measurements: [measurement]

@@ -140,7 +140,8 @@ import Testing
 
     @Test func tableHasEverySection() {
         let table = Self.report().table()
-        for section in ["Repository reads", "Cache operations", "Memory per entry", "Single-flight", "Goals", "Method"] {
+        let sections = ["Repository reads", "Cache operations", "Memory per entry", "Single-flight", "Goals", "Method"]
+        for section in sections {
             #expect(table.contains(section), "\(section)")
         }
         #expect(table.contains("40.0x"))
