@@ -153,22 +153,20 @@ public struct BenchmarkReport: Sendable, Codable {
             summary: "\(threads) threads together do more gets per second than 1", target: 1, atLeast: true,
             strictly: true, ratio: threads > 1 ? scaling : nil, missing: "not measured: this machine has one core"
         ))
-        if let entries = report.memory.map(\.entries).max(),
-            let locMem = report.memory.first(where: {
-                $0.entries == entries && $0.implementation == Implementation.locMem
-            }),
-            let bare = report.memory.first(where: {
-                $0.entries == entries && $0.implementation == Implementation.mutexDictionary
-            }),
-            bare.bytesPerEntry > 0
-        {
-            goals.append(Goal(
-                summary: "memory per entry at most 2x the bare dictionary's (\(Format.count(entries)) entries)",
-                target: 2, atLeast: false, measured: locMem.bytesPerEntry / bare.bytesPerEntry,
-                detail: "LocMem \(Format.bytes(locMem.bytesPerEntry)), "
-                    + "dictionary \(Format.bytes(bare.bytesPerEntry)) per entry"
-            ))
+        let entries = report.memory.map(\.entries).max()
+        func perEntry(_ implementation: String) -> Double? {
+            report.memory.first { $0.entries == entries && $0.implementation == implementation }?.bytesPerEntry
         }
+        let locMem = perEntry(Implementation.locMem), bare = perEntry(Implementation.mutexDictionary)
+        var measured: Double?
+        if let locMem, let bare, bare > 0 { measured = locMem / bare }
+        goals.append(Goal(
+            summary: "memory per entry at most 2x the bare dictionary's"
+                + (entries.map { " (\(Format.count($0)) entries)" } ?? ""),
+            target: 2, atLeast: false, measured: measured,
+            detail: "LocMem \(Format.bytes(locMem ?? 0)), dictionary \(Format.bytes(bare ?? 0)) per entry",
+            missing: entries == nil ? "not measured" : "not measured: the dictionary's growth was not positive"
+        ))
         return goals
     }
 }
