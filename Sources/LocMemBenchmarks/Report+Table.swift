@@ -175,8 +175,7 @@ extension BenchmarkReport {
         for goal in goals {
             var verdict: String
             switch goal.met {
-            case .none: verdict = "n/a"
-            case .some(_) where machine.isDebugBuild: verdict = "(debug)"
+            case .none: verdict = machine.isDebugBuild && goal.measured != nil ? "(debug)" : "n/a"
             case .some(true): verdict = "MET"
             case .some(false): verdict = "NOT MET"
             }

@@ -53,10 +53,16 @@ public struct BenchmarkReport: Sendable, Codable {
     // MARK: - Ratios and goals
 
     /// Recomputes ``ratios`` and ``goals`` from the cases (after rows were added, such as
-    /// Django's).
+    /// Django's). In a debug build no goal is judged: ``Goal/met`` stays `nil`.
     public mutating func deriveComparisons() {
         ratios = Self.ratios(of: results)
         goals = Self.goals(of: self)
+        if machine.isDebugBuild {
+            for index in goals.indices where goals[index].met != nil {
+                goals[index].met = nil
+                goals[index].detail = "not judged (debug build): " + goals[index].detail
+            }
+        }
     }
 
     static func ratios(of results: [BenchmarkResult]) -> [Ratio] {
@@ -251,6 +257,23 @@ public struct Goal: Sendable, Hashable, Codable {
             case (false, true): value < target
             }
         }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case summary, target, atLeast, strictly, measured, met, detail, noisy
+    }
+
+    /// Encodes every key, `null` for a goal that was not measured, so readers need not guess.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(summary, forKey: .summary)
+        try container.encode(target, forKey: .target)
+        try container.encode(atLeast, forKey: .atLeast)
+        try container.encode(strictly, forKey: .strictly)
+        try container.encode(measured, forKey: .measured)
+        try container.encode(met, forKey: .met)
+        try container.encode(detail, forKey: .detail)
+        try container.encode(noisy, forKey: .noisy)
     }
 
     init(

@@ -120,6 +120,7 @@ import Testing
         #expect(table.contains("WARNING: DEBUG BUILD"))
         #expect(!table.contains("  MET "))
         #expect(table.contains("(debug)"))
+        #expect(Self.report(machine: machine).goals.allSatisfy { $0.met == nil })
     }
 
     @Test func timingColumnsAreAligned() throws {
