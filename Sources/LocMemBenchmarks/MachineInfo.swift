@@ -19,6 +19,11 @@ public struct MachineInfo: Sendable, Hashable, Codable {
     /// `/proc/loadavg`'s 1, 5 and 15 minute averages when the run started: other work on the
     /// machine makes numbers noisy.
     public var loadAverage: String
+    /// Whether the kernel schedules by autogroup (`/proc/sys/kernel/sched_autogroup_enabled`):
+    /// then CPU time is shared fairly between sessions first, so while another session is busy
+    /// this process gets about its share of the machine however many threads it runs. `nil` when
+    /// unknown.
+    public var autogroupScheduling: Bool?
 
     /// Whether this binary is a debug build, whose numbers say nothing about the cache's speed.
     public var isDebugBuild: Bool { buildConfiguration != "release" }
@@ -33,7 +38,8 @@ public struct MachineInfo: Sendable, Hashable, Codable {
             swiftVersion: compilerVersion,
             buildConfiguration: buildConfigurationName,
             loadAverage: (readFile("/proc/loadavg")?.split(separator: " ").prefix(3).joined(separator: " "))
-                ?? "unknown"
+                ?? "unknown",
+            autogroupScheduling: readFile("/proc/sys/kernel/sched_autogroup_enabled").map { $0.hasPrefix("1") }
         )
     }
 
