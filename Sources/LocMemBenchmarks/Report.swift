@@ -126,7 +126,8 @@ public struct BenchmarkReport: Sendable, Codable {
         goals.append(Goal(
             summary: "get hit at least 50x faster than Django's LocMemCache.get hit", target: 50, atLeast: true,
             ratio: django.flatMap { ratio(baseline: $0.id, subject: locMemGet) },
-            missing: report.django?.error == nil ? "not measured: run with --with-django" : "not measured: Django failed"
+            missing: report.django?.error == nil
+                ? "not measured: run with --with-django" : "not measured: Django failed"
         ))
         goals.append(Goal(
             summary: "get hit at least 2x faster than NSCache", target: 2, atLeast: true,
