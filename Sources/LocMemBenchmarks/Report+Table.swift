@@ -180,6 +180,7 @@ extension BenchmarkReport {
             var verdict: String
             switch goal.met {
             case .none: verdict = machine.isDebugBuild && goal.measured != nil ? "(debug)" : "n/a"
+            case .some(_) where goal.measured == nil: verdict = "n/a"
             case .some(true): verdict = "MET"
             case .some(false): verdict = "NOT MET"
             }

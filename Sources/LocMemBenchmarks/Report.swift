@@ -156,10 +156,22 @@ public struct BenchmarkReport: Sendable, Codable {
         let scaling = ratio(
             baseline: locMemGet, subject: BenchmarkResult.id(.cache, "get hit", Implementation.locMem, threads: threads)
         )
-        goals.append(Goal(
+        var scalingGoal = Goal(
             summary: "\(threads) threads together do more gets per second than 1", target: 1, atLeast: true,
             strictly: true, ratio: threads > 1 ? scaling : nil, missing: "not measured: this machine has one core"
-        ))
+        )
+        // Threads that got fewer cores between them than one less than their number cannot show
+        // scaling, whatever the cache does: judging them would judge the machine's other work.
+        let multi = report.result(BenchmarkResult.id(.cache, "get hit", Implementation.locMem, threads: threads))
+        if threads > 1, scalingGoal.met != nil, let share = multi?.cpuShare,
+            share * Double(threads) < Double(threads) - 0.5
+        {
+            scalingGoal.met = nil
+            let cores = Format.significant(share * Double(threads))
+            scalingGoal.detail = "not judged: the \(threads) threads got \(cores) "
+                + "core(s) between them (cpu \(Format.percent(share))); " + scalingGoal.detail
+        }
+        goals.append(scalingGoal)
         let entries = report.memory.map(\.entries).max()
         func perEntry(_ implementation: String) -> Double? {
             report.memory.first { $0.entries == entries && $0.implementation == implementation }?.bytesPerEntry

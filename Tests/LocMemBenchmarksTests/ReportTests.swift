@@ -96,9 +96,17 @@ import Testing
     }
 
     @Test func aGoalOnAStarvedCaseIsFlaggedNoisy() throws {
-        let goal = try #require(Self.report(cpuShare: 0.4).goals.first { $0.summary.contains("threads") })
+        let goal = try #require(Self.report(cpuShare: 0.8).goals.first { $0.summary.contains("threads") })
         #expect(goal.noisy)
-        #expect(Self.report(cpuShare: 0.4).table().contains("MET*"))
+        #expect(goal.met == true)
+        #expect(Self.report(cpuShare: 0.8).table().contains("MET*"))
+    }
+
+    @Test func scalingIsNotJudgedWhenTheThreadsDidNotGetTheirCores() throws {
+        let goal = try #require(Self.report(cpuShare: 0.5).goals.first { $0.summary.contains("threads") })
+        #expect(goal.met == nil)
+        #expect(goal.measured == 1.8)
+        #expect(goal.detail.contains("not judged"))
     }
 
     // MARK: - Table
