@@ -48,8 +48,8 @@ extension BenchmarkReport {
             "  load     \(machine.loadAverage) (1, 5, 15 min averages at start; other work on the machine adds noise)",
         ]
         if machine.autogroupScheduling == true {
-            lines.append("  sched    autogroup: while another session is busy, this run gets about its share of the "
-                + "cores, whatever its thread count (see the cpu column)")
+            lines.append("  sched    autogroup: while another session is busy, this run gets one session's share "
+                + "of the cores (cpu column)")
         }
         if let django {
             lines.append("  django   \(django.summary)")
