@@ -69,8 +69,8 @@ extension BenchmarkReport {
     ]
 
     static let timingColumns: [(title: String, width: Int, right: Bool)] = [
-        ("", 26, false), ("implementation", 28, false), ("threads", 7, true), ("median", 10, true),
-        ("p99", 10, true), ("ops/s", 13, true), ("cpu", 5, true), ("speed-up", 16, true),
+        ("", 24, false), ("implementation", 27, false), ("threads", 7, true), ("median", 9, true),
+        ("p99", 9, true), ("ops/s", 12, true), ("cpu", 5, true), ("speed-up", 15, true),
     ]
 
     func timingSection(_ group: BenchmarkResult.Group, title: String) -> [String] {
@@ -187,7 +187,9 @@ extension BenchmarkReport {
             if goal.met != nil, goal.noisy { verdict += "*" }
             let measured = goal.measured.map { Format.ratio($0) } ?? "-"
             lines.append("  " + Format.pad(verdict, 9) + Format.pad(goal.summary, 78) + " "
-                + Format.pad(measured, 8, right: true) + "  " + goal.detail)
+                + Format.pad(measured, 8, right: true))
+            lines += Self.wrap(goal.detail, width: 110, first: String(repeating: " ", count: 11),
+                               rest: String(repeating: " ", count: 11))
         }
         return lines
     }
