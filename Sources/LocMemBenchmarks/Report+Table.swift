@@ -210,7 +210,8 @@ extension BenchmarkReport {
                 + "ops/s = operations of all threads / wall time from the first thread's start to the last "
                 + "one's end. Threads are POSIX threads released together. cpu = the threads' CPU time "
                 + "(CLOCK_THREAD_CPUTIME_ID) / (wall time x threads): below 100%, other work on the machine took "
-                + "turns on its cores; medians of batches suffer little from that, ops/s fully.",
+                + "turns on its cores: ops/s suffers fully; medians less, but not nothing (a busy sibling "
+                + "hardware thread or a shared cache slows every operation), so compare ratios within one run.",
             "Cache cases read \(Format.count(CacheBenchmarks.keyCount)) keys round-robin (hits: present keys, "
                 + "misses: absent keys); values are a 16-byte struct. LocMem: maxEntries 10,000, timeout 300 s. "
                 + "NSCache: prebuilt NSString keys, values boxed in a class.",
