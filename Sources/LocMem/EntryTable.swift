@@ -75,10 +75,22 @@ struct EntryTable {
     /// Makes the entry the most recently used, stamping it with `tick`.
     @inline(__always)
     mutating func markUsed(_ index: Int32, tick: UInt64) {
-        entries[Int(index)].tick = tick
-        guard head != index else { return }
-        unlink(index)
-        linkAtHead(index)
+        let head = head
+        var tail = tail
+        entries.withUnsafeMutableBufferPointer { entries in
+            // One uniqueness check for the whole relink, not one per field written.
+            entries[Int(index)].tick = tick
+            guard head != index else { return }
+            let newer = entries[Int(index)].newer  // >= 0: the entry is not the head
+            let older = entries[Int(index)].older
+            entries[Int(newer)].older = older
+            if older >= 0 { entries[Int(older)].newer = newer } else { tail = newer }
+            entries[Int(index)].newer = -1
+            entries[Int(index)].older = head
+            entries[Int(head)].newer = index
+        }
+        self.tail = tail
+        self.head = index
     }
 
     private mutating func unlink(_ index: Int32) {
