@@ -50,6 +50,19 @@ final class Store: Sendable {
         count.subtract(1, ordering: .relaxed)
     }
 
+    /// The index of `key`'s live entry in `table`; an expired entry met is removed and counted.
+    @inline(__always)
+    private func liveIndex(
+        of key: String, _ hash: KeyHash, in table: inout EntryTable, clock: any CacheClock
+    ) -> Int32? {
+        guard let index = table.find(key, tag: hash.tag) else { return nil }
+        if Store.isExpired(table[index].deadline, clock: clock) {
+            removeExpired(index, from: &table)
+            return nil
+        }
+        return index
+    }
+
     // MARK: - Reads
 
     /// Offers the live value of `key` to `accept`, under the shard's lock; if it accepts (it is
@@ -107,11 +120,7 @@ final class Store: Sendable {
     /// expired entry met is removed and counted as an expiration).
     func peek(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> (value: any Sendable, deadline: Double)? {
         shards[hash.shard].withLock { table in
-            guard let index = table.find(key, tag: hash.tag) else { return nil }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                return nil
-            }
+            guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return nil }
             return (table[index].value, table[index].deadline)
         }
     }
@@ -119,12 +128,7 @@ final class Store: Sendable {
     /// Whether `key` holds a live entry. Recency is not changed; an expired entry is removed.
     func contains(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
         shards[hash.shard].withLock { table in
-            guard let index = table.find(key, tag: hash.tag) else { return false }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                return false
-            }
-            return true
+            liveIndex(of: key, hash, in: &table, clock: clock) != nil
         }
     }
 
@@ -265,11 +269,7 @@ final class Store: Sendable {
     /// Changes the expiry of a live entry without changing its recency (`nil`: remove it).
     func touch(_ key: String, _ hash: KeyHash, deadline: Double?, clock: any CacheClock) -> Bool {
         shards[hash.shard].withLock { table in
-            guard let index = table.find(key, tag: hash.tag) else { return false }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                return false
-            }
+            guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return false }
             if let deadline {
                 table[index].deadline = deadline
             } else {
@@ -283,11 +283,7 @@ final class Store: Sendable {
     /// Removes `key`. Returns whether it held a live entry.
     func delete(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
         shards[hash.shard].withLock { table in
-            guard let index = table.find(key, tag: hash.tag) else { return false }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                return false
-            }
+            guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return false }
             table.remove(at: index)
             count.subtract(1, ordering: .relaxed)
             return true
@@ -300,11 +296,7 @@ final class Store: Sendable {
         _ key: String, _ hash: KeyHash, clock: any CacheClock, operation: (Int) -> Int?
     ) throws(CacheError) -> Int {
         try shards[hash.shard].withLock { (table) throws(CacheError) -> Int in
-            guard let index = table.find(key, tag: hash.tag) else { throw .keyNotFound(key) }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                throw .keyNotFound(key)
-            }
+            guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { throw .keyNotFound(key) }
             guard let value = table[index].value as? Int else { throw .notAnInteger(key) }
             guard let result = operation(value) else { throw .overflow(key) }
             table[index].value = result
