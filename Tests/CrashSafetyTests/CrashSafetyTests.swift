@@ -8,6 +8,11 @@ import Testing
 import Glibc
 #endif
 
+/// Counts the rows of the bookstore's three tables.
+let tableCountsSQL = """
+    SELECT (SELECT COUNT(*) FROM authors), (SELECT COUNT(*) FROM books), (SELECT COUNT(*) FROM reviews)
+    """
+
 /// Kills a process writing through `BookRepository` with SIGKILL at random points, then checks the file.
 ///
 /// The writer is the `CrashWriter` executable (Sources/CrashWriter/main.swift): each of its writes is one
@@ -70,9 +75,9 @@ import Glibc
                 }
                 if loaded || !tables.isEmpty {
                     #expect(tables == ["authors", "books", "reviews"], "killed after \(delay) µs")
-                    let counts = try database.queryFirst(
-                        "SELECT (SELECT COUNT(*) FROM authors), (SELECT COUNT(*) FROM books), (SELECT COUNT(*) FROM reviews)"
-                    ) { [try $0.int(0), try $0.int(1), try $0.int(2)] }
+                    let counts = try database.queryFirst(tableCountsSQL) {
+                        [try $0.int(0), try $0.int(1), try $0.int(2)]
+                    }
                     // 20,000 seed reviews plus whatever the writer committed after loading.
                     #expect(counts?[0] == 200 && counts?[1] == 2_000 && (counts?[2] ?? 0) >= 20_000,
                             "killed after \(delay) µs: half-loaded, \(String(describing: counts))")
@@ -159,9 +164,7 @@ import Glibc
             let database = try Database(path: path)
             let integrity = try database.query("PRAGMA integrity_check") { try $0.string(0) }
             #expect(integrity == ["ok"], sourceLocation: sourceLocation)
-            let counts = try database.queryFirst(
-                "SELECT (SELECT COUNT(*) FROM authors), (SELECT COUNT(*) FROM books), (SELECT COUNT(*) FROM reviews)"
-            ) { [try $0.int(0), try $0.int(1), try $0.int(2)] }
+            let counts = try database.queryFirst(tableCountsSQL) { [try $0.int(0), try $0.int(1), try $0.int(2)] }
             #expect(counts == [200, 2_000, 20_000 + writes.count], sourceLocation: sourceLocation)
         }
         var latest: [Int64: Int] = [:]
