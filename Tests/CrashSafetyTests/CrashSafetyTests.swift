@@ -32,7 +32,9 @@ let tableCountsSQL = """
             }
             let originalPrices = try Self.prices(at: path)
             var committedByRun: [Int: Int] = [:]
-            for run in 0..<5 {
+            // LOCMEM_CRASH_RUNS kills more writers in a row (the long form); 5 by default.
+            let runs = ProcessInfo.processInfo.environment["LOCMEM_CRASH_RUNS"].flatMap(Int.init) ?? 5
+            for run in 0..<runs {
                 let child = try Child(arguments: [path, String(run)])
                 let started = child.waitForLines(where: { $0.hasPrefix("committed") }, count: 1)
                 try #require(started, "run \(run): the writer committed nothing within the time limit")

@@ -171,6 +171,28 @@ import Testing
         }
     }
 
+    @Test func failedAndClosedOpeningsReleaseTheirFileDescriptors() throws {
+        // A handle not closed on an error path (or a Database never closing) keeps a descriptor open per call.
+        func openDescriptors() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+        }
+        try withTemporaryDirectory { directory in
+            let notADatabase = directory.appendingPathComponent("notes.txt").path
+            let text = String(repeating: "not a database ", count: 100)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: notADatabase))
+            let good = directory.appendingPathComponent("good.sqlite").path
+            try Database(path: good).execute("CREATE TABLE t(x)")
+            let before = try openDescriptors()
+            for _ in 0..<300 {
+                #expect(throws: SQLiteError.self) { try Database(path: notADatabase) }
+                let db = try Database(path: good)
+                _ = try db.query("SELECT x FROM t") { try $0.int(0) }
+            }
+            // Other tests run in parallel and open files too; 300 leaked handles would stand far above that.
+            #expect(try openDescriptors() - before < 100)
+        }
+    }
+
     @Test func anEmptyFileOpensAsAnEmptyDatabase() throws {
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("empty.sqlite").path
