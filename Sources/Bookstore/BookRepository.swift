@@ -27,8 +27,10 @@ import SQLiteStore
 ///   that misses and queries *before* a concurrent write commits may store its result *after*
 ///   the write's invalidation, and then serve that older value until ``timeout``. The
 ///   top-rated lists are immune, since their key carries the generation read before the query.
-///   Call the write methods outside any transaction of your own: they invalidate when their own
-///   transaction ends, which inside an outer one is before the data is really committed.
+///   Call the repository outside any `inTransaction` of your own. A write inside one invalidates
+///   when its own (then nested) transaction ends, before the data is really committed. A read
+///   inside one holds the connection while it may wait for another thread that is loading the
+///   same key, and that thread's query waits for the connection: a deadlock.
 public struct BookRepository: Sendable {
     /// The database that reads fall through to and writes go to.
     public let database: Database

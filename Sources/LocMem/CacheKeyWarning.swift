@@ -45,11 +45,9 @@ public struct CacheKeyWarning: Sendable, Hashable, CustomStringConvertible {
     /// - Complexity: O(*n*) in the key's UTF-8 length, one pass over its bytes and no allocation
     ///   for a portable key.
     static func warnings(for key: String) -> [CacheKeyWarning] {
-        let utf8 = key.utf8
         // Scalars never outnumber bytes, so the scalar count is only needed for long keys.
-        let tooLong = utf8.count > maximumKeyLength && key.unicodeScalars.count > maximumKeyLength
-        let badCharacter = utf8.withContiguousStorageIfAvailable(containsUnportableByte)
-            ?? containsUnportableByte(utf8)
+        let tooLong = key.utf8.count > maximumKeyLength && key.unicodeScalars.count > maximumKeyLength
+        let badCharacter = containsUnportableByte(key)
         guard tooLong || badCharacter else { return [] }
         var warnings: [CacheKeyWarning] = []
         if tooLong {
@@ -61,12 +59,17 @@ public struct CacheKeyWarning: Sendable, Hashable, CustomStringConvertible {
         return warnings
     }
 
+    /// Whether `key` holds a control character, a space or DEL.
+    @inline(__always)
+    static func containsUnportableByte(_ key: String) -> Bool {
+        KeyBytes.with(key) { containsUnportableByte($0) }
+    }
+
     /// Django's `[\x00-\x20\x7f]`. Bytes of multi-byte UTF-8 sequences are all >= 0x80, so a
     /// byte scan finds exactly the offending scalars. Eight bytes at a time.
     @inline(__always)
-    private static func containsUnportableByte(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let start = bytes.baseAddress else { return false }
-        let raw = UnsafeRawPointer(start)
+    private static func containsUnportableByte(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let raw = bytes.baseAddress else { return false }
         var offset = 0
         while offset &+ 8 <= bytes.count {
             let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
@@ -79,10 +82,6 @@ public struct CacheKeyWarning: Sendable, Hashable, CustomStringConvertible {
             offset &+= 1
         }
         return false
-    }
-
-    private static func containsUnportableByte(_ bytes: String.UTF8View) -> Bool {
-        bytes.contains { $0 <= 0x20 || $0 == 0x7F }
     }
 
     /// Whether any byte of `word` is below 0x21 or equals 0x7F ("has less" and "has zero" from

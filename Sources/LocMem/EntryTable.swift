@@ -45,6 +45,12 @@ struct EntryTable {
     /// The index of the entry for `key`, or `nil`.
     @inline(__always)
     func find(_ key: String, tag: UInt32) -> Int32? {
+        find(tag: tag) { KeyBytes.equal($0, key) }
+    }
+
+    /// The index of the entry whose key `matches` accepts, among those with `tag`, or `nil`.
+    @inline(__always)
+    func find(tag: UInt32, matches: (String) -> Bool) -> Int32? {
         guard !slots.isEmpty else { return nil }
         let mask = slots.count &- 1
         var position = Int(tag) & mask
@@ -53,7 +59,7 @@ struct EntryTable {
             if slot == 0 { return nil }
             if UInt32(truncatingIfNeeded: slot &>> 32) == tag {
                 let index = Int32(truncatingIfNeeded: slot) &- 1
-                if entries[Int(index)].key == key { return index }
+                if matches(entries[Int(index)].key) { return index }
             }
             position = (position &+ 1) & mask
         }
@@ -69,10 +75,22 @@ struct EntryTable {
     /// Makes the entry the most recently used, stamping it with `tick`.
     @inline(__always)
     mutating func markUsed(_ index: Int32, tick: UInt64) {
-        entries[Int(index)].tick = tick
-        guard head != index else { return }
-        unlink(index)
-        linkAtHead(index)
+        let head = head
+        var tail = tail
+        entries.withUnsafeMutableBufferPointer { entries in
+            // One uniqueness check for the whole relink, not one per field written.
+            entries[Int(index)].tick = tick
+            guard head != index else { return }
+            let newer = entries[Int(index)].newer  // >= 0: the entry is not the head
+            let older = entries[Int(index)].older
+            entries[Int(newer)].older = older
+            if older >= 0 { entries[Int(older)].newer = newer } else { tail = newer }
+            entries[Int(index)].newer = -1
+            entries[Int(index)].older = head
+            entries[Int(head)].newer = index
+        }
+        self.tail = tail
+        self.head = index
     }
 
     private mutating func unlink(_ index: Int32) {

@@ -21,13 +21,28 @@ extension LocMemCache {
     /// - Note: Waiting blocks the thread. In async code pass an `async` loader to use the async
     ///   overload, which suspends instead.
     /// - Complexity: O(1) on a hit, as ``get(_:as:version:)``.
+    @inlinable
     public func getOrSet<V: Sendable, E: Error>(
         _ key: String, timeout: CacheTimeout = .default, version: Int? = nil,
         default makeValue: () throws(E) -> V
     ) throws(E) -> V {
-        let finalKey = makeValidatedKey(key, version: version)
+        // The hit path is inlinable so that the cast is specialized for the caller's type.
+        var hit: V?
+        _read(key, version: version) { value in
+            hit = LocMemCache._cast(value, to: V.self)
+            return hit != nil
+        }
+        if let hit { return hit }
+        // The key was checked for portability by `_read`: build it without warning twice.
+        return try _load(finalKey: makeKey(key, version: version), timeout: timeout, makeValue)
+    }
+
+    /// The miss path of `getOrSet`: join or lead the key's flight.
+    @usableFromInline
+    func _load<V: Sendable, E: Error>(
+        finalKey: String, timeout: CacheTimeout, _ makeValue: () throws(E) -> V
+    ) throws(E) -> V {
         let hash = KeyHash(finalKey)
-        if let value = store.get(finalKey, hash, as: V.self, clock: clock) { return value }
         let flightKey = FlightKey(store: ObjectIdentifier(store), key: finalKey)
         if Self.flightsLedHere.contains(flightKey) {
             return try loadAndStore(finalKey, timeout: timeout, makeValue)

@@ -39,6 +39,11 @@ public final class LocMemCache: Sendable {
     let store: Store
     let limits: Store.Limits
     private let logger: Logger
+    /// Whether the prefix alone makes every key unportable (it is checked once, here).
+    private let prefixIsUnportable: Bool
+    /// The longest user key that, with prefix and version (of up to 20 characters) added, cannot
+    /// exceed memcached's limit; a longer one is checked exactly.
+    private let maximumPlainKeyLength: Int
 
     /// Creates a cache on the store named `location`, creating the store if it is new.
     ///
@@ -59,6 +64,8 @@ public final class LocMemCache: Sendable {
         self.store = Store.named(location)
         self.limits = Store.Limits(maxEntries: configuration.maxEntries, cullFrequency: configuration.cullFrequency)
         self.logger = Logger(label: "LocMem")
+        self.prefixIsUnportable = CacheKeyWarning.containsUnportableByte(configuration.keyPrefix)
+        self.maximumPlainKeyLength = CacheKeyWarning.maximumKeyLength - configuration.keyPrefix.utf8.count - 22
     }
 
     // MARK: - Keys
@@ -76,7 +83,6 @@ public final class LocMemCache: Sendable {
     }
 
     /// `makeKey` plus Django's `validate_key`: reports memcached-unportable keys.
-    @inline(__always)
     func makeValidatedKey(_ key: String, version: Int?) -> String {
         let finalKey = makeKey(key, version: version)
         let warnings = CacheKeyWarning.warnings(for: finalKey)
@@ -127,17 +133,52 @@ public final class LocMemCache: Sendable {
         // Inlinable so that the cast below is specialized for the caller's concrete type.
         var result: V?
         _read(key, version: version) { value in
-            result = value as? V
+            result = LocMemCache._cast(value, to: V.self)
             return result != nil
         }
         return result
     }
 
-    /// Offers the live value of `key` to `accept` under the shard lock; see `Store.read`.
+    /// `value as? V`, with a fast path for the common case of a value stored as exactly `V`: the
+    /// existential is opened and its payload copied out, without the runtime's general cast.
+    @inlinable
+    static func _cast<V>(_ value: any Sendable, to type: V.Type) -> V? {
+        func open<Stored>(_ stored: Stored) -> V? {
+            if Stored.self == V.self { return unsafeBitCast(stored, to: V.self) }
+            return stored as? V
+        }
+        return open(value)
+    }
+
+    /// Offers the live value of `key` to `accept` under the shard lock; a hit if it accepts. See
+    /// `Store.read`.
+    ///
+    /// With the default key function the final key is built on the stack, not as a `String`
+    /// (``InlineKey``).
     @usableFromInline
     func _read(_ key: String, version: Int?, _ accept: (any Sendable) -> Bool) {
-        let finalKey = makeValidatedKey(key, version: version)
-        store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
+        let version = version ?? configuration.version
+        guard configuration.customKeyFunction == nil else {
+            let finalKey = makeValidatedKey(key, version: version)
+            store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
+            return
+        }
+        if prefixIsUnportable || key.utf8.count > maximumPlainKeyLength || CacheKeyWarning.containsUnportableByte(key) {
+            let warnings = CacheKeyWarning.warnings(for: makeKey(key, version: version))
+            if !warnings.isEmpty { report(warnings) }
+        }
+        guard let inlineKey = InlineKey(prefix: configuration.keyPrefix, version: version, key: key) else {
+            let finalKey = makeKey(key, version: version)
+            store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
+            return
+        }
+        inlineKey.withBytes { bytes in
+            var hasher = Hasher()
+            hasher.combine(bytes: bytes)
+            store.read(KeyHash(hash: hasher.finalize()), clock: clock, accept) { stored in
+                KeyBytes.with(stored) { KeyBytes.equal($0, bytes) }
+            }
+        }
     }
 
     /// The value stored under `key`, or `default` on a miss. Django's `get(key, default)`.

@@ -1,20 +1,5 @@
 import Synchronization
 
-/// Where a key lives in a ``Store``: its shard and the 32-bit tag its shard's table indexes.
-///
-/// Computed once per operation, outside any lock, from the key's (per-process seeded) hash.
-struct KeyHash {
-    let shard: Int
-    let tag: UInt32
-
-    @inline(__always)
-    init(_ key: String) {
-        let hash = UInt64(UInt(bitPattern: key.hashValue))
-        shard = Int(truncatingIfNeeded: hash &>> (64 - Store.shardBits))
-        tag = UInt32(truncatingIfNeeded: hash) ^ UInt32(truncatingIfNeeded: hash &>> 32)
-    }
-}
-
 /// The memory behind one cache `location`: what Django keeps in its per-name `_caches`,
 /// `_expire_info` and `_locks` globals.
 ///
@@ -65,6 +50,19 @@ final class Store: Sendable {
         count.subtract(1, ordering: .relaxed)
     }
 
+    /// The index of `key`'s live entry in `table`; an expired entry met is removed and counted.
+    @inline(__always)
+    private func liveIndex(
+        of key: String, _ hash: KeyHash, in table: inout EntryTable, clock: any CacheClock
+    ) -> Int32? {
+        guard let index = table.find(key, tag: hash.tag) else { return nil }
+        if Store.isExpired(table[index].deadline, clock: clock) {
+            removeExpired(index, from: &table)
+            return nil
+        }
+        return index
+    }
+
     // MARK: - Reads
 
     /// Offers the live value of `key` to `accept`, under the shard's lock; if it accepts (it is
@@ -77,25 +75,32 @@ final class Store: Sendable {
         _ key: String, _ hash: KeyHash, clock: any CacheClock, counting: Bool = true,
         _ accept: (any Sendable) -> Bool
     ) {
-        let shard = shards[hash.shard]
-        shard.lock()
-        defer { shard.unlock() }
-        let table = shard.table
-        guard let index = table.pointee.find(key, tag: hash.tag) else {
-            if counting { table.pointee.statistics.misses &+= 1 }
-            return
+        read(hash, clock: clock, counting: counting, accept) { KeyBytes.equal($0, key) }
+    }
+
+    /// `read` for a key given by its hash and a test of stored keys (see ``InlineKey``).
+    @inline(__always)
+    func read(
+        _ hash: KeyHash, clock: any CacheClock, counting: Bool = true,
+        _ accept: (any Sendable) -> Bool, matching matches: (String) -> Bool
+    ) {
+        shards[hash.shard].withLock { table in
+            guard let index = table.find(tag: hash.tag, matches: matches) else {
+                if counting { table.statistics.misses &+= 1 }
+                return
+            }
+            if Store.isExpired(table[index].deadline, clock: clock) {
+                removeExpired(index, from: &table)
+                if counting { table.statistics.misses &+= 1 }
+                return
+            }
+            guard accept(table[index].value) else {
+                if counting { table.statistics.misses &+= 1 }
+                return
+            }
+            table.markUsed(index, tick: nextTick())
+            if counting { table.statistics.hits &+= 1 }
         }
-        if Store.isExpired(table.pointee[index].deadline, clock: clock) {
-            removeExpired(index, from: &table.pointee)
-            if counting { table.pointee.statistics.misses &+= 1 }
-            return
-        }
-        guard accept(table.pointee[index].value) else {
-            if counting { table.pointee.statistics.misses &+= 1 }
-            return
-        }
-        table.pointee.markUsed(index, tick: nextTick())
-        if counting { table.pointee.statistics.hits &+= 1 }
     }
 
     /// The live value of `key` as a `Value`, made most recently used; `nil` for a miss.
@@ -115,11 +120,7 @@ final class Store: Sendable {
     /// expired entry met is removed and counted as an expiration).
     func peek(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> (value: any Sendable, deadline: Double)? {
         shards[hash.shard].withLock { table in
-            guard let index = table.find(key, tag: hash.tag) else { return nil }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                return nil
-            }
+            guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return nil }
             return (table[index].value, table[index].deadline)
         }
     }
@@ -127,12 +128,7 @@ final class Store: Sendable {
     /// Whether `key` holds a live entry. Recency is not changed; an expired entry is removed.
     func contains(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
         shards[hash.shard].withLock { table in
-            guard let index = table.find(key, tag: hash.tag) else { return false }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                return false
-            }
-            return true
+            liveIndex(of: key, hash, in: &table, clock: clock) != nil
         }
     }
 
@@ -273,11 +269,7 @@ final class Store: Sendable {
     /// Changes the expiry of a live entry without changing its recency (`nil`: remove it).
     func touch(_ key: String, _ hash: KeyHash, deadline: Double?, clock: any CacheClock) -> Bool {
         shards[hash.shard].withLock { table in
-            guard let index = table.find(key, tag: hash.tag) else { return false }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                return false
-            }
+            guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return false }
             if let deadline {
                 table[index].deadline = deadline
             } else {
@@ -291,11 +283,7 @@ final class Store: Sendable {
     /// Removes `key`. Returns whether it held a live entry.
     func delete(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
         shards[hash.shard].withLock { table in
-            guard let index = table.find(key, tag: hash.tag) else { return false }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                return false
-            }
+            guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return false }
             table.remove(at: index)
             count.subtract(1, ordering: .relaxed)
             return true
@@ -308,11 +296,7 @@ final class Store: Sendable {
         _ key: String, _ hash: KeyHash, clock: any CacheClock, operation: (Int) -> Int?
     ) throws(CacheError) -> Int {
         try shards[hash.shard].withLock { (table) throws(CacheError) -> Int in
-            guard let index = table.find(key, tag: hash.tag) else { throw .keyNotFound(key) }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                throw .keyNotFound(key)
-            }
+            guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { throw .keyNotFound(key) }
             guard let value = table[index].value as? Int else { throw .notAnInteger(key) }
             guard let result = operation(value) else { throw .overflow(key) }
             table[index].value = result

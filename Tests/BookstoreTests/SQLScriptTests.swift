@@ -49,6 +49,20 @@ import Testing
         #expect(split("").isEmpty)
     }
 
+    @Test func operatorsThatLookLikeCommentsDoNotHideTheEnd() {
+        let statements = split("SELECT 1 - -2 / 3 FROM t\nWHERE a > 0; SELECT 4;")
+        #expect(statements == [
+            .init(sql: "SELECT 1 - -2 / 3 FROM t\nWHERE a > 0;", line: 1),
+            .init(sql: "SELECT 4;", line: 2),
+        ])
+    }
+
+    @Test func anUnterminatedStringRunsToTheEndAsOneStatement() {
+        #expect(split("INSERT INTO t VALUES ('open; SELECT 2;\n") == [
+            .init(sql: "INSERT INTO t VALUES ('open; SELECT 2;\n", line: 1),
+        ])
+    }
+
     @Test func unicodeTextIsKeptIntact() {
         let sql = "INSERT INTO a VALUES ('Zoë; Dvořák');"
         #expect(split(sql) == [.init(sql: sql, line: 1)])

@@ -24,26 +24,26 @@ import Glibc
         try LocMemCache(location: "single-flight-\(name)-\(UInt64.random(in: 0...UInt64.max))")
     }
 
-    /// Blocks each loader until every caller has had the chance to start, so that the callers
-    /// really overlap.
-    private static func waitUntil(_ counter: Counter, reaches target: Int) {
-        let deadline = MonotonicClock().now() + 10
-        while counter.value < target, MonotonicClock().now() < deadline {
+    /// Holds a loader open until `callers` have missed on the cache (each miss is counted before
+    /// the caller joins the flight, a few instructions later), then a little longer, so that every
+    /// caller really meets the flight. Gives up after 30 s, which then fails the test's counts.
+    private static func holdFlightOpen(on cache: LocMemCache, until callers: Int) {
+        let deadline = MonotonicClock().now() + 30
+        while cache.statistics.misses < callers, MonotonicClock().now() < deadline {
             sched_yield()
         }
+        usleep(200_000)
     }
 
     @Test func sixtyFourConcurrentThreadsRunTheLoaderOnce() throws {
         let cache = try Self.makeCache()
         let runs = Counter()
-        let started = Counter()
         let results = Mutex<[Int]>([])
         onThreads(64) { _ in
-            started.increment()
             let value = cache.getOrSet("answer", timeout: .never) { () -> Int in
                 runs.increment()
                 // Hold the flight open while the other callers pile up behind it.
-                Self.waitUntil(started, reaches: 64)
+                Self.holdFlightOpen(on: cache, until: 64)
                 return 42
             }
             results.withLock { $0.append(value) }
@@ -75,14 +75,12 @@ import Glibc
     @Test func aThrowingLoaderFailsEveryWaiterAndStoresNothing() throws {
         let cache = try Self.makeCache()
         let runs = Counter()
-        let started = Counter()
         let failures = Counter()
         onThreads(16) { _ in
-            started.increment()
             do throws(LoaderFailure) {
                 _ = try cache.getOrSet("fragile") { () throws(LoaderFailure) -> Int in
                     let attempt = runs.increment()
-                    Self.waitUntil(started, reaches: 16)
+                    Self.holdFlightOpen(on: cache, until: 16)
                     throw LoaderFailure(attempt: attempt)
                 }
             } catch {

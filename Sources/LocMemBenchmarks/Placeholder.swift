@@ -1,1 +1,0 @@
-// Placeholder until the benchmark issue (#5) lands.
