@@ -39,10 +39,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The child process the crash-safety tests kill mid-write (no product: only the tests run it).
+        .executableTarget(name: "CrashWriter", dependencies: ["Bookstore", "SQLiteStore", "LocMem"]),
         .testTarget(name: "LocMemTests", dependencies: ["LocMem"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "LocMemTesting", "LocMem"]),
         .testTarget(name: "BookstoreTests", dependencies: ["Bookstore", "LocMemTesting", "LocMem", "SQLiteStore"]),
         .testTarget(name: "LocMemBenchmarksTests", dependencies: ["LocMemBenchmarks"]),
         .testTarget(name: "LocMemCLITests", dependencies: ["LocMemCLI"]),
+        // Depends on CrashWriter so that `swift test` builds the executable it runs.
+        .testTarget(name: "CrashSafetyTests", dependencies: ["CrashWriter", "Bookstore", "SQLiteStore"]),
     ]
 )

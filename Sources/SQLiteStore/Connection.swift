@@ -42,6 +42,10 @@ final class Connection {
     /// - Throws: ``SQLiteError`` whose message names the path.
     static func open(path: String, readOnly: Bool) throws(SQLiteError) -> Connection {
         // NOMUTEX: SQLite's own per-connection mutex is redundant, Database serializes all access.
+        // C would stop at a NUL and open another file than the one named ("db.sqlite\0.txt" -> "db.sqlite").
+        guard !path.utf8.contains(0) else {
+            throw SQLiteError(code: SQLITE_CANTOPEN, message: "path has a NUL byte").opening(path)
+        }
         let access = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let flags = access | SQLITE_OPEN_NOMUTEX
         var handle: OpaquePointer?
