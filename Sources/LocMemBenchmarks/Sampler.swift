@@ -50,9 +50,9 @@ struct Sampler {
         return batchSize
     }
 
-    /// Takes samples of `batchSize` operations until the sample time is over (at least the
-    /// minimum number of samples), or until `deadline` when one is given (concurrent runs, where
-    /// every thread must stop at the same moment).
+    /// Takes samples of `batchSize` operations until the sample time is over, or until `deadline`
+    /// when one is given (concurrent runs, where the threads stop together); in both cases at
+    /// least the minimum number of samples.
     func sample(_ body: BatchBody, batchSize: Int, checksum: Int, until deadline: UInt64?) -> Measurement {
         var checksum = checksum
         var samples: [Double] = []
@@ -66,9 +66,12 @@ struct Sampler {
             let now = BenchmarkClock.now()
             samples.append(Double(now &- last) / Double(batchSize))
             last = now
+            // Never fewer than the minimum: a thread the scheduler starved until the deadline
+            // takes its samples late rather than reporting a single one.
+            guard samples.count >= options.minimumSamples else { continue }
             if let deadline {
                 if now >= deadline { break }
-            } else if samples.count >= options.minimumSamples, now &- start >= duration {
+            } else if now &- start >= duration {
                 break
             }
         }

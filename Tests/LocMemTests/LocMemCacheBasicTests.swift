@@ -524,6 +524,7 @@ import Testing
         cache.set("bad key", 1)
         #expect(cache.get("last-warning", as: String.self) == ":1:bad key")
         #expect(cache.get("bad key", as: Int.self) == 1)
+        holder.cache = nil  // break the cycle cache -> handler -> holder -> cache
     }
 
     // MARK: - clear and close
