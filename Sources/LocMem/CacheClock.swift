@@ -27,6 +27,7 @@ public protocol CacheClock: Sendable {
 }
 
 extension CacheClock {
+    /// `deadline <= now()`.
     public func hasReached(_ deadline: Double) -> Bool {
         deadline <= now()
     }
@@ -34,6 +35,7 @@ extension CacheClock {
 
 /// The default clock: `CLOCK_MONOTONIC`, unaffected by changes to the system time.
 public struct MonotonicClock: CacheClock {
+    /// The clock; every instance reads the same system clock.
     public init() {}
 
     /// Seconds since an arbitrary, fixed point in the past (boot, on Linux).
@@ -84,6 +86,7 @@ public final class ManualClock: CacheClock {
         current = Mutex(now)
     }
 
+    /// The time this clock was set to, moved by every ``advance(by:)`` so far.
     public func now() -> Double {
         current.withLock { $0 }
     }

@@ -42,6 +42,9 @@ public struct CacheConfiguration: Sendable {
     /// `.warning`. Called on the thread of the operation, never while the cache holds a lock.
     public var onKeyWarning: (@Sendable (CacheKeyWarning) -> Void)?
 
+    /// A configuration with Django's defaults for every field not given.
+    ///
+    /// Nothing is checked here; ``LocMemCache/init(location:configuration:clock:)`` validates.
     public init(
         timeout: Double? = 300,
         maxEntries: Int = 300,

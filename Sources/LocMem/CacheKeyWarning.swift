@@ -16,8 +16,10 @@ public struct CacheKeyWarning: Sendable, Hashable, CustomStringConvertible {
 
     /// The final key, as stored.
     public var key: String
+    /// What makes the key unportable.
     public var kind: Kind
 
+    /// A warning about `key`.
     public init(key: String, kind: Kind) {
         self.key = key
         self.kind = kind

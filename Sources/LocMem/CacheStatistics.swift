@@ -16,6 +16,7 @@ public struct CacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// one miss and one expiration).
     public var expired: Int
 
+    /// Counters with the given values, zero by default.
     public init(hits: Int = 0, misses: Int = 0, sets: Int = 0, culled: Int = 0, expired: Int = 0) {
         self.hits = hits
         self.misses = misses

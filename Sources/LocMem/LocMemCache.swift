@@ -34,6 +34,7 @@ import Logging
 public final class LocMemCache: Sendable {
     /// The store's name: caches with the same location share entries.
     public let location: String
+    /// This instance's settings (prefix, version, key function, limits, default timeout).
     public let configuration: CacheConfiguration
     let clock: any CacheClock
     let store: Store
