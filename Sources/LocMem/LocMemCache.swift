@@ -29,8 +29,9 @@ import Logging
 ///
 /// - Note: Every method is thread-safe. Operations on one key are atomic; multi-key operations
 ///   (`getMany`, `setMany`, `deleteMany`, `incrVersion`) are sequences of single-key operations,
-///   as in Django. A `get` of a live key takes one short lock (of one of 16 shards), allocates
-///   nothing beyond building the key, and scales across cores.
+///   as in Django. A `get` of a live key takes one short lock (of one of 16 shards) and
+///   allocates nothing. It also writes shared recency state, so concurrent hits on one store
+///   cost more per hit than a single thread's.
 public final class LocMemCache: Sendable {
     /// The store's name: caches with the same location share entries.
     public let location: String

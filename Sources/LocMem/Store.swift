@@ -4,7 +4,7 @@ import Synchronization
 /// `_expire_info` and `_locks` globals.
 ///
 /// Entries are spread over ``shardCount`` shards by key hash, each with its own lock and LRU
-/// list, so that operations on different keys rarely wait for each other. Recency stays exact
+/// list, so that operations on different keys rarely wait for the same lock. Recency stays exact
 /// across shards: every use stamps the entry with a store-wide tick, and culling, which locks all
 /// shards in index order, takes the entries with the smallest ticks from the shards' LRU ends.
 ///
