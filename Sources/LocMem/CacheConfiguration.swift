@@ -74,42 +74,10 @@ public struct CacheConfiguration: Sendable {
     /// - Complexity: O(*n*) in the lengths of prefix and key.
     @inline(__always)
     static func defaultKey(_ key: String, prefix: String, version: Int) -> String {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for "-9223372036854775808"
-        return withUnsafeMutableBytes(of: &digits) { digitBuffer in
-            var magnitude = version.magnitude
-            var start = digitBuffer.count
-            repeat {
-                start -= 1
-                digitBuffer[start] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
-                magnitude /= 10
-            } while magnitude != 0
-            if version < 0 {
-                start -= 1
-                digitBuffer[start] = 0x2D  // "-"
-            }
-            let versionBytes = UnsafeRawBufferPointer(rebasing: digitBuffer[start...])
-            var prefix = prefix
-            var key = key
-            return prefix.withUTF8 { prefixBytes in
-                key.withUTF8 { keyBytes in
-                    let total = prefixBytes.count + versionBytes.count + keyBytes.count + 2
-                    return String(unsafeUninitializedCapacity: total) { output in
-                        var offset = 0
-                        func append(_ bytes: UnsafeRawBufferPointer) {
-                            UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: output[offset...])).copyMemory(from: bytes)
-                            offset += bytes.count
-                        }
-                        append(UnsafeRawBufferPointer(prefixBytes))
-                        output[offset] = 0x3A  // ":"
-                        offset += 1
-                        append(versionBytes)
-                        output[offset] = 0x3A
-                        offset += 1
-                        append(UnsafeRawBufferPointer(keyBytes))
-                        return total
-                    }
-                }
-            }
+        let count = prefix.utf8.count + KeyBytes.decimalLength(of: version) + key.utf8.count + 2
+        return String(unsafeUninitializedCapacity: count) { output in
+            guard let base = output.baseAddress else { return 0 }
+            return KeyBytes.writeDefaultKey(prefix: prefix, version: version, key: key, to: UnsafeMutableRawPointer(base))
         }
     }
 

@@ -70,7 +70,7 @@ public struct CacheKeyWarning: Sendable, Hashable, CustomStringConvertible {
     /// Django's `[\x00-\x20\x7f]`. Bytes of multi-byte UTF-8 sequences are all >= 0x80, so a
     /// byte scan finds exactly the offending scalars. Eight bytes at a time.
     @inline(__always)
-    private static func containsUnportableByte(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    static func containsUnportableByte(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let raw = bytes.baseAddress else { return false }
         var offset = 0
         while offset &+ 8 <= bytes.count {

@@ -41,11 +41,6 @@ public final class LocMemCache: Sendable {
     let store: Store
     let limits: Store.Limits
     private let logger: Logger
-    /// Whether the prefix alone makes every key unportable (it is checked once, here).
-    private let prefixIsUnportable: Bool
-    /// The longest user key that, with prefix and version (of up to 20 characters) added, cannot
-    /// exceed memcached's limit; a longer one is checked exactly.
-    private let maximumPlainKeyLength: Int
 
     /// Creates a cache on the store named `location`, creating the store if it is new.
     ///
@@ -66,8 +61,6 @@ public final class LocMemCache: Sendable {
         self.store = Store.named(location)
         self.limits = Store.Limits(maxEntries: configuration.maxEntries, cullFrequency: configuration.cullFrequency)
         self.logger = Logger(label: "LocMem")
-        self.prefixIsUnportable = CacheKeyWarning.containsUnportableByte(configuration.keyPrefix)
-        self.maximumPlainKeyLength = CacheKeyWarning.maximumKeyLength - configuration.keyPrefix.utf8.count - 22
     }
 
     // MARK: - Keys
@@ -105,7 +98,7 @@ public final class LocMemCache: Sendable {
     // MARK: - Time
 
     /// The deadline for an entry written now with `timeout`; `nil` when the value is not to be kept.
-    func deadline(for timeout: CacheTimeout) -> Double? {
+    func deadline(for timeout: CacheTimeout, now: Double) -> Double? {
         let seconds: Double
         switch timeout {
         case .never:
@@ -118,7 +111,7 @@ public final class LocMemCache: Sendable {
         }
         if seconds.isNaN || seconds <= 0 { return nil }
         if seconds == .infinity { return .infinity }
-        return clock.now() + seconds
+        return now + seconds
     }
 
     // MARK: - Single keys
@@ -160,24 +153,19 @@ public final class LocMemCache: Sendable {
     @usableFromInline
     func _read(_ key: String, version: Int?, _ accept: (any Sendable) -> Bool) {
         let version = version ?? configuration.version
-        guard configuration.customKeyFunction == nil else {
+        guard configuration.customKeyFunction == nil,
+              let inlineKey = InlineKey(prefix: configuration.keyPrefix, version: version, key: key)
+        else {
             let finalKey = makeValidatedKey(key, version: version)
             store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
             return
         }
-        if prefixIsUnportable || key.utf8.count > maximumPlainKeyLength || CacheKeyWarning.containsUnportableByte(key) {
-            let warnings = CacheKeyWarning.warnings(for: makeKey(key, version: version))
-            if !warnings.isEmpty { report(warnings) }
-        }
-        guard let inlineKey = InlineKey(prefix: configuration.keyPrefix, version: version, key: key) else {
-            let finalKey = makeKey(key, version: version)
-            store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
-            return
-        }
         inlineKey.withBytes { bytes in
-            var hasher = Hasher()
-            hasher.combine(bytes: bytes)
-            store.read(KeyHash(hash: hasher.finalize()), clock: clock, accept) { stored in
+            // At most 64 bytes: never too long for memcached, so only the characters need a look.
+            if CacheKeyWarning.containsUnportableByte(bytes) {
+                report([CacheKeyWarning(key: String(decoding: bytes, as: UTF8.self), kind: .invalidCharacter)])
+            }
+            store.read(KeyHash(bytes: bytes), clock: clock, accept) { stored in
                 KeyBytes.with(stored) { KeyBytes.equal($0, bytes) }
             }
         }
@@ -214,10 +202,10 @@ public final class LocMemCache: Sendable {
 
     @discardableResult
     func write(_ finalKey: String, _ value: any Sendable, timeout: CacheTimeout, mode: Store.WriteMode) -> Bool {
-        let deadline = deadline(for: timeout)
+        let now = clock.now()
         return store.write(
-            finalKey, KeyHash(finalKey), value: value, deadline: deadline, mode: mode,
-            now: clock.now(), limits: limits
+            finalKey, KeyHash(finalKey), value: value, deadline: deadline(for: timeout, now: now), mode: mode,
+            now: now, limits: limits
         )
     }
 
@@ -229,7 +217,7 @@ public final class LocMemCache: Sendable {
     @discardableResult
     public func touch(_ key: String, timeout: CacheTimeout = .default, version: Int? = nil) -> Bool {
         let finalKey = makeValidatedKey(key, version: version)
-        return store.touch(finalKey, KeyHash(finalKey), deadline: deadline(for: timeout), clock: clock)
+        return store.touch(finalKey, KeyHash(finalKey), deadline: deadline(for: timeout, now: clock.now()), clock: clock)
     }
 
     /// Removes `key`. Django's `delete`.

@@ -49,7 +49,7 @@ import Testing
         #expect(live == cache.count)
     }
 
-    @Test func caseOfOneStoreSharedByTwoCachesUnderLoad() throws {
+    @Test func oneStoreSharedByTwoCachesUnderLoadSeesEveryWrite() throws {
         let location = "concurrency-shared-\(UInt64.random(in: 0...UInt64.max))"
         let first = try LocMemCache(location: location, configuration: CacheConfiguration(timeout: nil, maxEntries: 10_000))
         let second = try LocMemCache(location: location, configuration: CacheConfiguration(timeout: nil, maxEntries: 10_000))
