@@ -16,7 +16,10 @@ protocol BenchmarkedCache: Sendable {
 
 /// Cache operations: `get` hit and miss and `set` on LocMem, NSCache and the bare dictionary,
 /// `getOrSet` hit and `incr` on LocMem; each on 1 thread and on all cores, on 1,024 keys read
-/// round-robin.
+/// round-robin. Then, on LocMem and the bare dictionary only, the same three operations on
+/// 10,000 keys read in a shuffled order (a working set larger than a core's nearest caches; with
+/// N threads each reads its own N-th of the keys), and `get` hits of one key that every thread reads
+/// (``WorkingSet``).
 ///
 /// Within a round, the implementations of one operation run one right after the other, so that
 /// their ratio compares moments of the machine that are close in time.
@@ -45,22 +48,50 @@ struct CacheBenchmarks: RoundedSuite {
         counters = Self.keys("counter")
         for key in counters { cache.set(key, 0, timeout: .never) }
         guard (try? cache.incr(counters[0], by: 0)) == 0 else { throw BenchmarkError.setUpFailed("incr") }
-        let locMem = try CacheCases(subject: LocMemSubject(cache: cache), sampler: sampler, progress: progress)
-        let nsCache = try CacheCases(subject: NSCacheSubject(), sampler: sampler, progress: progress)
-        let dictionary = try CacheCases(subject: MutexDictionarySubject(), sampler: sampler, progress: progress)
-        subjects = [locMem.measure, nsCache.measure, dictionary.measure]
+        var subjects: [(String, Int) -> MeasuredCase?] = []
+        for workingSet in WorkingSet.allCases {
+            // The shuffled set has a store of its own, so that the 1,024-key case reads the table it
+            // always read.
+            let locMemCache = workingSet == .shuffled
+                ? try LocMemCache(location: "locmem-bench/cache-operations-10k", configuration: Self.shuffledConfiguration)
+                : cache
+            if workingSet == .shuffled { locMemCache.clear() }
+            let locMem = try CacheCases(
+                subject: LocMemSubject(cache: locMemCache), workingSet: workingSet, sampler: sampler, progress: progress
+            )
+            let dictionary = try CacheCases(
+                subject: MutexDictionarySubject(), workingSet: workingSet, sampler: sampler, progress: progress
+            )
+            subjects.append(locMem.measure)
+            if workingSet == .roundRobin {
+                let nsCache = try CacheCases(
+                    subject: NSCacheSubject(), workingSet: workingSet, sampler: sampler, progress: progress
+                )
+                subjects.append(nsCache.measure)
+            }
+            subjects.append(dictionary.measure)
+        }
+        self.subjects = subjects
     }
 
-    /// `prefix:0` ... `prefix:1023`: short keys (the final LocMem key `:1:key:1023` too fits in a
-    /// small string, so building it allocates nothing).
-    static func keys(_ prefix: String) -> [String] {
-        (0..<keyCount).map { "\(prefix):\($0)" }
+    /// For the shuffled working set: room for all its keys, so nothing is culled.
+    static let shuffledConfiguration = CacheConfiguration(timeout: 300, maxEntries: 20_000, cullFrequency: 3)
+
+    /// Every operation of every working set, in the table's order.
+    static var operations: [String] {
+        WorkingSet.allCases.flatMap { set in set.operations.map { set.name($0) } }
+    }
+
+    /// `prefix:0` ... `prefix:1023` (or up to `count - 1`): short keys (the final LocMem key
+    /// `:1:key:9999` too fits in a small string, so building it allocates nothing).
+    static func keys(_ prefix: String, count: Int = keyCount) -> [String] {
+        (0..<count).map { "\(prefix):\($0)" }
     }
 
     func measureRound() throws -> [MeasuredCase] {
         var cases: [MeasuredCase] = []
         for threads in sampler.options.threadCounts {
-            for operation in Self.sharedOperations {
+            for operation in Self.operations {
                 cases += subjects.compactMap { $0(operation, threads) }
             }
             if let measured = measureGetOrSet(threads: threads) { cases.append(measured) }
@@ -128,67 +159,140 @@ struct LocMemSubject: BenchmarkedCache {
     }
 }
 
-/// The operations every implementation has: `get` hit, `get` miss, `set`.
+/// The keys a case reads, and in which order.
+enum WorkingSet: CaseIterable {
+    /// 1,024 keys read round-robin; thread *t* starts at key 397 *t*, so threads read the same
+    /// keys at different moments.
+    case roundRobin
+    /// 10,000 keys read in a fixed shuffled order; with *N* threads, thread *t* reads the keys at
+    /// positions *t*, *t* + *N*, ... of that order, so no two threads read the same key.
+    case shuffled
+    /// One key, read by every thread.
+    case hotKey
+
+    var keyCount: Int {
+        switch self {
+        case .roundRobin: CacheBenchmarks.keyCount
+        case .shuffled: 10_000
+        case .hotKey: 1
+        }
+    }
+
+    /// The operations measured on this working set.
+    var operations: [String] {
+        self == .hotKey ? ["get hit"] : CacheBenchmarks.sharedOperations
+    }
+
+    /// The case's operation name: `get hit`, `get hit, 10k shuffled`, `get hit, one hot key`.
+    func name(_ operation: String) -> String {
+        switch self {
+        case .roundRobin: operation
+        case .shuffled: operation + ", 10k shuffled"
+        case .hotKey: operation + ", one hot key"
+        }
+    }
+
+    /// Positions (into the present or absent keys) in the order thread `thread` of `threads` reads them.
+    func order(thread: Int, of threads: Int) -> [Int] {
+        switch self {
+        case .roundRobin:
+            let start = thread &* 397
+            return (0..<keyCount).map { (start &+ $0) & (keyCount - 1) }
+        case .shuffled:
+            // A fixed permutation (SplitMix64, seed 11), the same in every run and for every subject.
+            var state: UInt64 = 11
+            var permutation = Array(0..<keyCount)
+            for index in stride(from: keyCount - 1, to: 0, by: -1) {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var mixed = (state ^ (state &>> 30)) &* 0xBF58_476D_1CE4_E5B9
+                mixed = (mixed ^ (mixed &>> 27)) &* 0x94D0_49BB_1331_11EB
+                mixed ^= mixed &>> 31
+                permutation.swapAt(index, Int(mixed % UInt64(index + 1)))
+            }
+            return stride(from: thread, to: keyCount, by: threads).map { permutation[$0] }
+        case .hotKey:
+            return [0]
+        }
+    }
+}
+
+/// The operations every implementation has: `get` hit, `get` miss, `set`, on one ``WorkingSet``.
 struct CacheCases<Subject: BenchmarkedCache> {
     let subject: Subject
+    let workingSet: WorkingSet
     let sampler: Sampler
     let progress: @Sendable (String) -> Void
     let present: [Subject.Key]
     let absent: [Subject.Key]
 
     /// Fills `subject` with the present keys and checks that they hit and the absent ones miss.
-    init(subject: Subject, sampler: Sampler, progress: @escaping @Sendable (String) -> Void) throws {
+    init(
+        subject: Subject, workingSet: WorkingSet, sampler: Sampler, progress: @escaping @Sendable (String) -> Void
+    ) throws {
         self.subject = subject
+        self.workingSet = workingSet
         self.sampler = sampler
         self.progress = progress
-        present = CacheBenchmarks.keys("key").map(subject.makeKey)
-        absent = CacheBenchmarks.keys("absent").map(subject.makeKey)
+        present = CacheBenchmarks.keys("key", count: workingSet.keyCount).map(subject.makeKey)
+        absent = CacheBenchmarks.keys("absent", count: workingSet.keyCount).map(subject.makeKey)
         for (index, key) in present.enumerated() { subject.set(key, SmallValue(id: index, score: 1)) }
-        guard subject.get(present[1])?.id == 1, subject.get(absent[1]) == nil else {
+        let probe = present.count - 1
+        guard subject.get(present[probe])?.id == probe, subject.get(absent[probe]) == nil else {
             throw BenchmarkError.setUpFailed("\(Subject.implementation): get after set")
         }
     }
 
-    /// One case, or `nil` when the filter excludes it.
-    func measure(_ operation: String, threads: Int) -> MeasuredCase? {
-        let id = BenchmarkResult.id(.cache, operation, Subject.implementation, threads: threads)
+    /// One case, or `nil` when the working set has no such operation or the filter excludes it.
+    func measure(_ name: String, threads: Int) -> MeasuredCase? {
+        guard let operation = self.workingSet.operations.first(where: { self.workingSet.name($0) == name }) else { return nil }
+        let id = BenchmarkResult.id(.cache, name, Subject.implementation, threads: threads)
         guard sampler.options.includes(id) else { return nil }
-        progress("cache: \(operation), \(Subject.implementation), \(threads) thread(s)")
-        let subject = subject, present = present, absent = absent
-        let mask = CacheBenchmarks.keyCount - 1
+        progress("cache: \(name), \(Subject.implementation), \(threads) thread(s)")
+        let subject = subject, workingSet = workingSet, present = present, absent = absent
+        // Each thread reads its keys from an array of its own, built before timing, in its order.
+        @Sendable func keys(_ all: [Subject.Key], thread: Int) -> (keys: [Subject.Key], ids: [Int]) {
+            let order = workingSet.order(thread: thread, of: threads)
+            return (order.map { all[$0] }, order)
+        }
         let makeBody: @Sendable (Int) -> BatchBody
         switch operation {
         case "get hit":
             makeBody = { thread in
-                var position = thread &* 397
+                let keys = keys(present, thread: thread).keys
+                var position = 0
                 return { operations in
                     var sum = 0
                     for _ in 0..<operations {
-                        sum &+= subject.get(present[position & mask])?.id ?? -1
+                        sum &+= subject.get(keys[position])?.id ?? -1
                         position &+= 1
+                        if position == keys.count { position = 0 }
                     }
                     return sum
                 }
             }
         case "get miss":
             makeBody = { thread in
-                var position = thread &* 397
+                let keys = keys(absent, thread: thread).keys
+                var position = 0
                 return { operations in
                     var sum = 0
                     for _ in 0..<operations {
-                        sum &+= subject.get(absent[position & mask])?.id ?? 1
+                        sum &+= subject.get(keys[position])?.id ?? 1
                         position &+= 1
+                        if position == keys.count { position = 0 }
                     }
                     return sum
                 }
             }
         case "set":
             makeBody = { thread in
-                var position = thread &* 397
+                let (keys, ids) = keys(present, thread: thread)
+                var position = 0
                 return { operations in
                     for _ in 0..<operations {
-                        subject.set(present[position & mask], SmallValue(id: position & mask, score: 2))
+                        subject.set(keys[position], SmallValue(id: ids[position], score: 2))
                         position &+= 1
+                        if position == keys.count { position = 0 }
                     }
                     return position
                 }
@@ -197,7 +301,7 @@ struct CacheCases<Subject: BenchmarkedCache> {
             preconditionFailure("no case \(operation)")
         }
         return MeasuredCase(
-            group: .cache, operation: operation, implementation: Subject.implementation,
+            group: .cache, operation: name, implementation: Subject.implementation,
             measurements: sampler.measureConcurrently(threads: threads, makeBody)
         )
     }

@@ -33,6 +33,12 @@ import Testing
             }
             expected.append(BenchmarkResult.id(.cache, "getOrSet hit", Implementation.locMem, threads: threads))
             expected.append(BenchmarkResult.id(.cache, "incr", Implementation.locMem, threads: threads))
+            let larger = ["get hit, 10k shuffled", "get miss, 10k shuffled", "set, 10k shuffled", "get hit, one hot key"]
+            for operation in larger {
+                for implementation in [Implementation.locMem, Implementation.mutexDictionary] {
+                    expected.append(BenchmarkResult.id(.cache, operation, implementation, threads: threads))
+                }
+            }
         }
         for id in expected {
             #expect(ids.contains(id), "\(id)")
@@ -50,7 +56,7 @@ import Testing
             #expect(flight.uncachedQueries == [3], "\(flight.read)")
             #expect(flight.consistent)
         }
-        #expect(report.goals.count == 7)
+        #expect(report.goals.count == 12)
         #expect(!report.table().isEmpty)
     }
 

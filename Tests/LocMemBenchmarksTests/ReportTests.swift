@@ -86,7 +86,7 @@ import Testing
         #expect(try goal("topRatedBooks").met == true)  // 3,000x >= 1,000x
         #expect(try goal("threads").met == true)
         #expect(try goal("memory").measured == 100.0 / 70.0)
-        #expect(try goal("memory").met == true)
+        #expect(try goal("memory").met == false)  // 1.43x > 1.3x (issue #11's bound)
     }
 
     @Test func theDjangoGoalIsNotJudgedWithoutDjango() throws {
