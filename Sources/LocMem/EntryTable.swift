@@ -1,43 +1,40 @@
-/// One shard's entries: a slab of entries threaded on a least-recently-used list, indexed by an
-/// open-addressing hash table.
+/// One shard's entries: a slab of entries, each stamped with the moment of its last use,
+/// indexed by an open-addressing hash table.
 ///
 /// Every operation is O(1) (amortized for inserts that grow the table). A lookup hashes nothing:
 /// the caller hashes the key once, outside any lock, and passes the 32-bit ``KeyHash/tag``.
 ///
 /// Layout, chosen for the hit path and for memory per entry:
-/// - `entries` is a slab of fixed-size records; a removed record is recycled through a free list,
-///   so indices stay stable and nothing moves when the LRU order changes;
+/// - `entries` is a slab of 64-byte records (key, value, deadline, recency stamp); a removed
+///   record is recycled through a free list, so indices stay stable. Recency is a stamp written
+///   into the record a hit reads anyway, not a position in a list: a hit touches no other record,
+///   and the least recently used entries are found only when culling (``Store``);
 /// - `slots` (linear probing, load factor at most 1/2) hold `tag << 32 | (index + 1)`, 0 meaning
 ///   empty, so most probes that do not match are rejected without touching the entry;
 /// - removal shifts later slots of the cluster back (no tombstones, so probe lengths stay short).
+///   The tag lives only in the slots: whoever removes an entry passes its tag.
 ///
 /// Not thread-safe: a `Shard` guards it with its lock.
 struct EntryTable {
     struct Entry {
         var key: String
         var value: any Sendable
-        /// The clock reading at which the entry expires; `.infinity` for never.
+        /// The clock reading at which the entry expires; `.infinity` for never. NaN marks a free
+        /// record (a live entry's deadline is never NaN).
         var deadline: Double
-        /// The store-wide recency stamp of the last use; larger is more recent.
-        var tick: UInt64
-        var tag: UInt32
-        /// Neighbour towards the most recently used end, or -1.
-        var newer: Int32
-        /// Neighbour towards the least recently used end, or -1. Links the free list of
-        /// recycled records too.
-        var older: Int32
+        /// The recency stamp of the last use (see ``RecencyClock``); larger is more recent. In a
+        /// free record: the index of the next free record, or `UInt64.max`.
+        var stamp: UInt64
+
+        var isFree: Bool { deadline.isNaN }
     }
 
     private(set) var entries: ContiguousArray<Entry> = []
     private var slots: ContiguousArray<UInt64> = []
     private var freeList: Int32 = -1
-    /// The most recently used entry, or -1.
-    private(set) var head: Int32 = -1
-    /// The least recently used entry, or -1.
-    private(set) var tail: Int32 = -1
     /// Live records (expired entries not yet met included).
     private(set) var count = 0
-    /// This shard's share of the store's statistics.
+    /// This shard's share of the store's statistics, but for hits and misses (``ShardCounters``).
     var statistics = CacheStatistics()
 
     // MARK: - Lookup
@@ -70,74 +67,36 @@ struct EntryTable {
         _modify { yield &entries[Int(index)] }
     }
 
-    // MARK: - Recency
-
-    /// Makes the entry the most recently used, stamping it with `tick`.
-    @inline(__always)
-    mutating func markUsed(_ index: Int32, tick: UInt64) {
-        let head = head
-        var tail = tail
-        entries.withUnsafeMutableBufferPointer { entries in
-            // One uniqueness check for the whole relink, not one per field written.
-            entries[Int(index)].tick = tick
-            guard head != index else { return }
-            let newer = entries[Int(index)].newer  // >= 0: the entry is not the head
-            let older = entries[Int(index)].older
-            entries[Int(newer)].older = older
-            if older >= 0 { entries[Int(older)].newer = newer } else { tail = newer }
-            entries[Int(index)].newer = -1
-            entries[Int(index)].older = head
-            entries[Int(head)].newer = index
-        }
-        self.tail = tail
-        self.head = index
-    }
-
-    private mutating func unlink(_ index: Int32) {
-        let newer = entries[Int(index)].newer
-        let older = entries[Int(index)].older
-        if newer >= 0 { entries[Int(newer)].older = older } else { head = older }
-        if older >= 0 { entries[Int(older)].newer = newer } else { tail = newer }
-    }
-
-    private mutating func linkAtHead(_ index: Int32) {
-        entries[Int(index)].newer = -1
-        entries[Int(index)].older = head
-        if head >= 0 { entries[Int(head)].newer = index } else { tail = index }
-        head = index
-    }
-
     // MARK: - Insertion and removal
 
-    /// Adds an entry for `key`, which must not be present, as the most recently used.
+    /// Adds an entry for `key`, which must not be present, stamped as used at `stamp`.
     @discardableResult
     mutating func insert(
-        _ key: String, tag: UInt32, value: any Sendable, deadline: Double, tick: UInt64
+        _ key: String, tag: UInt32, value: any Sendable, deadline: Double, stamp: UInt64
     ) -> Int32 {
         if (count &+ 1) &* 2 > slots.count { grow() }
-        let entry = Entry(key: key, value: value, deadline: deadline, tick: tick, tag: tag, newer: -1, older: -1)
+        let entry = Entry(key: key, value: value, deadline: deadline, stamp: stamp)
         let index: Int32
         if freeList >= 0 {
             index = freeList
-            freeList = entries[Int(index)].older
+            let next = entries[Int(index)].stamp
+            freeList = next == .max ? -1 : Int32(truncatingIfNeeded: next)
             entries[Int(index)] = entry
         } else {
             index = Int32(entries.count)
             entries.append(entry)
         }
         placeSlot(tag: tag, index: index)
-        linkAtHead(index)
         count &+= 1
         return index
     }
 
-    /// Removes the entry at `index`, releasing its key and value.
-    mutating func remove(at index: Int32) {
-        removeSlot(tag: entries[Int(index)].tag, index: index)
-        unlink(index)
-        entries[Int(index)].key = ""
-        entries[Int(index)].value = ()
-        entries[Int(index)].older = freeList
+    /// Removes the entry at `index`, whose key has `tag`, releasing its key and value.
+    mutating func remove(at index: Int32, tag: UInt32) {
+        removeSlot(tag: tag, index: index)
+        entries[Int(index)] = Entry(
+            key: "", value: (), deadline: .nan, stamp: freeList < 0 ? .max : UInt64(freeList)
+        )
         freeList = index
         count &-= 1
     }
@@ -147,8 +106,6 @@ struct EntryTable {
         entries = []
         slots = []
         freeList = -1
-        head = -1
-        tail = -1
         count = 0
     }
 

@@ -14,11 +14,15 @@ import Darwin
 /// through a pointer, so no dynamic exclusivity check runs either. The mutex is adaptive: it
 /// spins briefly before sleeping, which suits critical sections of a few dozen nanoseconds.
 ///
+/// The lock's cache line also holds the shard's ``ShardCounters``: a hit writes them, and taking
+/// the lock has just made that line this core's, so counting costs no other shared line.
+///
 /// Explicit ``lock()``/``unlock()`` exist, besides ``withLock(_:)``, because culling must hold
 /// every shard of a store at once, always in index order.
 struct Shard {
     static let cacheLine = 64
-    static let tableOffset = roundUp(MemoryLayout<pthread_mutex_t>.stride)
+    static let countersOffset = MemoryLayout<pthread_mutex_t>.stride
+    static let tableOffset = roundUp(countersOffset + MemoryLayout<ShardCounters>.stride)
     /// Bytes per shard, whole cache lines, so that two shards never share one.
     static let stride = roundUp(tableOffset + MemoryLayout<EntryTable>.stride)
 
@@ -39,8 +43,15 @@ struct Shard {
         (base + Shard.tableOffset).assumingMemoryBound(to: EntryTable.self)
     }
 
+    /// The counters; only to be used between `lock()` and `unlock()`.
+    @inline(__always)
+    var counters: UnsafeMutablePointer<ShardCounters> {
+        (base + Shard.countersOffset).assumingMemoryBound(to: ShardCounters.self)
+    }
+
     fileprivate func initialize() {
         base.bindMemory(to: pthread_mutex_t.self, capacity: 1)
+        (base + Shard.countersOffset).bindMemory(to: ShardCounters.self, capacity: 1).initialize(to: ShardCounters())
         (base + Shard.tableOffset).bindMemory(to: EntryTable.self, capacity: 1).initialize(to: EntryTable())
         var attributes = pthread_mutexattr_t()
         pthread_mutexattr_init(&attributes)
@@ -54,6 +65,7 @@ struct Shard {
 
     fileprivate func deinitialize() {
         pthread_mutex_destroy(mutex)
+        counters.deinitialize(count: 1)
         table.deinitialize(count: 1)
     }
 
@@ -76,6 +88,14 @@ struct Shard {
         defer { unlock() }
         return try body(&table.pointee)
     }
+}
+
+/// What a shard counts on its lock's cache line (see ``Shard``): its recency clock and its reads.
+struct ShardCounters {
+    /// The last recency stamp given to one of the shard's entries (``RecencyClock``).
+    var clock: UInt64 = 0
+    var hits = 0
+    var misses = 0
 }
 
 /// The shards of one store: a single cache-line-aligned allocation of `count` shards.

@@ -3,10 +3,10 @@ import Synchronization
 /// The memory behind one cache `location`: what Django keeps in its per-name `_caches`,
 /// `_expire_info` and `_locks` globals.
 ///
-/// Entries are spread over ``shardCount`` shards by key hash, each with its own lock and LRU
-/// list, so that operations on different keys rarely wait for the same lock. Recency stays exact
-/// across shards: every use stamps the entry with a store-wide tick, and culling, which locks all
-/// shards in index order, takes the entries with the smallest ticks from the shards' LRU ends.
+/// Entries are spread over ``shardCount`` shards by key hash, each with its own lock, so that
+/// operations on different keys rarely wait for the same lock. Every use stamps the entry with a
+/// ``RecencyClock`` stamp (exact order for one thread, across shards); culling, which locks all
+/// shards in index order, removes the entries with the smallest `(stamp, shard index)`.
 ///
 /// The store's size is an atomic counter: an insert reserves a place while it is below the
 /// caller's `maxEntries`, under its shard lock; when the store is full it takes every lock, culls
@@ -18,7 +18,8 @@ final class Store: Sendable {
     let shards: ShardBlock
     /// Entries in all shards, including expired ones not yet met.
     let count = Atomic<Int>(0)
-    private let ticks = Atomic<UInt64>(0)
+    /// ``RecencyClock/key``, kept here so that a hit reads it without a lazy global's check.
+    private let clockKey = RecencyClock.key
     /// `getOrSet` loads in progress, by final key.
     let flights = Mutex<[String: Flight]>([:])
 
@@ -30,11 +31,10 @@ final class Store: Sendable {
         shards.deallocate()
     }
 
-    /// The next recency stamp. Taken under the entry's shard lock, so each shard's LRU list is
-    /// ordered by tick.
+    /// The next recency stamp for a use of an entry of `shard`; taken under its lock.
     @inline(__always)
-    private func nextTick() -> UInt64 {
-        ticks.wrappingAdd(1, ordering: .relaxed).newValue
+    private func nextStamp(_ shard: Shard) -> UInt64 {
+        RecencyClock.next(&shard.counters.pointee.clock, key: clockKey)
     }
 
     @inline(__always)
@@ -44,8 +44,8 @@ final class Store: Sendable {
 
     /// Removes an expired entry the caller has met, counting the expiration.
     @inline(__always)
-    private func removeExpired(_ index: Int32, from table: inout EntryTable) {
-        table.remove(at: index)
+    private func removeExpired(_ index: Int32, tag: UInt32, from table: inout EntryTable) {
+        table.remove(at: index, tag: tag)
         table.statistics.expired &+= 1
         count.subtract(1, ordering: .relaxed)
     }
@@ -57,7 +57,7 @@ final class Store: Sendable {
     ) -> Int32? {
         guard let index = table.find(key, tag: hash.tag) else { return nil }
         if Store.isExpired(table[index].deadline, clock: clock) {
-            removeExpired(index, from: &table)
+            removeExpired(index, tag: hash.tag, from: &table)
             return nil
         }
         return index
@@ -84,22 +84,23 @@ final class Store: Sendable {
         _ hash: KeyHash, clock: any CacheClock, counting: Bool = true,
         _ accept: (any Sendable) -> Bool, matching matches: (String) -> Bool
     ) {
-        shards[hash.shard].withLock { table in
+        let shard = shards[hash.shard]
+        shard.withLock { table in
             guard let index = table.find(tag: hash.tag, matches: matches) else {
-                if counting { table.statistics.misses &+= 1 }
+                if counting { shard.counters.pointee.misses &+= 1 }
                 return
             }
             if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, from: &table)
-                if counting { table.statistics.misses &+= 1 }
+                removeExpired(index, tag: hash.tag, from: &table)
+                if counting { shard.counters.pointee.misses &+= 1 }
                 return
             }
             guard accept(table[index].value) else {
-                if counting { table.statistics.misses &+= 1 }
+                if counting { shard.counters.pointee.misses &+= 1 }
                 return
             }
-            table.markUsed(index, tick: nextTick())
-            if counting { table.statistics.hits &+= 1 }
+            table[index].stamp = nextStamp(shard)
+            if counting { shard.counters.pointee.hits &+= 1 }
         }
     }
 
@@ -159,8 +160,9 @@ final class Store: Sendable {
         _ key: String, _ hash: KeyHash, value: any Sendable, deadline: Double?, mode: WriteMode,
         now: Double, limits: Limits
     ) -> Bool {
-        let fast = shards[hash.shard].withLock { table in
-            writeLocked(&table, key, hash, value: value, deadline: deadline, mode: mode, now: now) {
+        let shard = shards[hash.shard]
+        let fast = shard.withLock { table in
+            writeLocked(&table, shard, key, hash, value: value, deadline: deadline, mode: mode, now: now) {
                 reservePlace(below: limits.maxEntries)
             }
         }
@@ -172,7 +174,9 @@ final class Store: Sendable {
             if deadline != nil, table.pointee.find(key, tag: hash.tag) == nil {
                 makeRoom(in: tables, limits: limits)
             }
-            return writeLocked(&table.pointee, key, hash, value: value, deadline: deadline, mode: mode, now: now) {
+            return writeLocked(
+                &table.pointee, shard, key, hash, value: value, deadline: deadline, mode: mode, now: now
+            ) {
                 count.add(1, ordering: .relaxed)
                 return true
             }
@@ -182,7 +186,7 @@ final class Store: Sendable {
     }
 
     private func writeLocked(
-        _ table: inout EntryTable, _ key: String, _ hash: KeyHash, value: any Sendable, deadline: Double?,
+        _ table: inout EntryTable, _ shard: Shard, _ key: String, _ hash: KeyHash, value: any Sendable, deadline: Double?,
         mode: WriteMode, now: Double, reserve: () -> Bool
     ) -> WriteOutcome {
         if let index = table.find(key, tag: hash.tag) {
@@ -193,19 +197,19 @@ final class Store: Sendable {
                 table.statistics.expired &+= 1
             }
             guard let deadline else {
-                table.remove(at: index)
+                table.remove(at: index, tag: hash.tag)
                 count.subtract(1, ordering: .relaxed)
                 return .done(true)
             }
             table[index].value = value
             table[index].deadline = deadline
-            table.markUsed(index, tick: nextTick())
+            table[index].stamp = nextStamp(shard)
             table.statistics.sets &+= 1
             return .done(true)
         }
         guard let deadline else { return .done(true) }
         guard reserve() else { return .needsRoom }
-        table.insert(key, tag: hash.tag, value: value, deadline: deadline, tick: nextTick())
+        table.insert(key, tag: hash.tag, value: value, deadline: deadline, stamp: nextStamp(shard))
         table.statistics.sets &+= 1
         return .done(true)
     }
@@ -227,43 +231,59 @@ final class Store: Sendable {
     /// `_cull`, `count / cullFrequency` at a time (at least one), or everything when
     /// `cullFrequency` is 0. Called with every shard locked.
     ///
-    /// - Complexity: O(*k* × ``shardCount``) for *k* culled entries.
+    /// The victims are the entries with the smallest `(stamp, shard index)` (``RecencyClock``):
+    /// the stamps are gathered and the cut-off found by selection, not by sorting.
+    ///
+    /// - Complexity: O(*n*) for a store of *n* entries; with `cullFrequency` *f* a cull frees
+    ///   *n* / *f* places, so inserts pay O(*f*) each, amortized.
     private func makeRoom(in tables: [UnsafeMutablePointer<EntryTable>], limits: Limits) {
         var total = count.load(ordering: .relaxed)
-        while total >= limits.maxEntries {
-            if limits.cullFrequency == 0 {
-                for table in tables {
-                    table.pointee.statistics.culled &+= table.pointee.count
-                    table.pointee.removeAll()
-                }
-                total = 0
-                break
+        guard total >= limits.maxEntries else { return }
+        if limits.cullFrequency == 0 {
+            for table in tables {
+                table.pointee.statistics.culled &+= table.pointee.count
+                table.pointee.removeAll()
             }
-            var victims = Swift.max(1, total / limits.cullFrequency)
-            while victims > 0, let oldest = Store.leastRecentlyUsed(in: tables) {
-                oldest.pointee.remove(at: oldest.pointee.tail)
-                oldest.pointee.statistics.culled &+= 1
-                total -= 1
-                victims -= 1
+            count.store(0, ordering: .relaxed)
+            return
+        }
+        // Django culls `count / cullFrequency` at a time until there is room; each round takes the
+        // oldest left, so all rounds together take the oldest `victims`.
+        var victims = 0
+        while total >= limits.maxEntries {
+            let round = Swift.max(1, total / limits.cullFrequency)
+            victims += round
+            total -= round
+        }
+        var orders = Store.recency(in: tables)
+        let cutOff = Store.select(victims, smallestOf: &orders)
+        for (shard, table) in tables.enumerated() {
+            for index in table.pointee.entries.indices {
+                let entry = table.pointee[Int32(index)]
+                guard !entry.isFree, Store.order(entry.stamp, shard: shard) <= cutOff else { continue }
+                table.pointee.remove(at: Int32(index), tag: KeyHash(entry.key).tag)
+                table.pointee.statistics.culled &+= 1
             }
         }
         count.store(total, ordering: .relaxed)
     }
 
-    /// The table whose LRU end holds the store's least recently used entry.
-    private static func leastRecentlyUsed(
-        in tables: [UnsafeMutablePointer<EntryTable>]
-    ) -> UnsafeMutablePointer<EntryTable>? {
-        var oldest: UnsafeMutablePointer<EntryTable>?
-        var oldestTick = UInt64.max
-        for table in tables where table.pointee.tail >= 0 {
-            let tick = table.pointee[table.pointee.tail].tick
-            if tick < oldestTick {
-                oldestTick = tick
-                oldest = table
+    /// An entry's place in the culling order: its stamp, then its shard's index.
+    @inline(__always)
+    private static func order(_ stamp: UInt64, shard: Int) -> UInt64 {
+        stamp &<< UInt64(shardBits) | UInt64(shard)
+    }
+
+    /// Every live entry's place in the culling order.
+    private static func recency(in tables: [UnsafeMutablePointer<EntryTable>]) -> [UInt64] {
+        var orders: [UInt64] = []
+        orders.reserveCapacity(tables.reduce(0) { $0 + $1.pointee.count })
+        for (shard, table) in tables.enumerated() {
+            for entry in table.pointee.entries where !entry.isFree {
+                orders.append(order(entry.stamp, shard: shard))
             }
         }
-        return oldest
+        return orders
     }
 
     /// Changes the expiry of a live entry without changing its recency (`nil`: remove it).
@@ -273,7 +293,7 @@ final class Store: Sendable {
             if let deadline {
                 table[index].deadline = deadline
             } else {
-                table.remove(at: index)
+                table.remove(at: index, tag: hash.tag)
                 count.subtract(1, ordering: .relaxed)
             }
             return true
@@ -284,7 +304,7 @@ final class Store: Sendable {
     func delete(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
         shards[hash.shard].withLock { table in
             guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return false }
-            table.remove(at: index)
+            table.remove(at: index, tag: hash.tag)
             count.subtract(1, ordering: .relaxed)
             return true
         }
@@ -295,14 +315,54 @@ final class Store: Sendable {
     func adjust(
         _ key: String, _ hash: KeyHash, clock: any CacheClock, operation: (Int) -> Int?
     ) throws(CacheError) -> Int {
-        try shards[hash.shard].withLock { (table) throws(CacheError) -> Int in
+        let shard = shards[hash.shard]
+        return try shard.withLock { (table) throws(CacheError) -> Int in
             guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { throw .keyNotFound(key) }
             guard let value = table[index].value as? Int else { throw .notAnInteger(key) }
             guard let result = operation(value) else { throw .overflow(key) }
             table[index].value = result
-            table.markUsed(index, tick: nextTick())
+            table[index].stamp = nextStamp(shard)
             return result
         }
+    }
+
+    /// The `k`-th smallest of `values` (distinct), so that exactly `k` are at most it; `.max`
+    /// when `k` is not below their count. Reorders `values`.
+    ///
+    /// - Complexity: O(*n*) expected (quickselect, median-of-three pivots); should the pivots be
+    ///   unlucky for too long, the rest is sorted, so never worse than O(*n* log *n*).
+    static func select(_ k: Int, smallestOf values: inout [UInt64]) -> UInt64 {
+        guard k < values.count else { return .max }
+        let target = k - 1
+        var low = 0, high = values.count - 1, rounds = 0
+        while low < high {
+            rounds += 1
+            if rounds > 64 {
+                values[low...high].sort()
+                break
+            }
+            let first = values[low], middle = values[low + (high - low) / 2], last = values[high]
+            let pivot = Swift.max(Swift.min(first, middle), Swift.min(Swift.max(first, middle), last))
+            var left = low, right = high
+            while left <= right {
+                while values[left] < pivot { left += 1 }
+                while values[right] > pivot { right -= 1 }
+                if left <= right {
+                    values.swapAt(left, right)
+                    left += 1
+                    right -= 1
+                }
+            }
+            // Now values[low...right] <= pivot <= values[left...high], and between them == pivot.
+            if target <= right {
+                high = right
+            } else if target >= left {
+                low = left
+            } else {
+                return values[target]
+            }
+        }
+        return values[target]
     }
 
     // MARK: - Whole store
@@ -324,11 +384,24 @@ final class Store: Sendable {
     }
 
     var statistics: CacheStatistics {
-        shards.all.reduce(CacheStatistics()) { sum, shard in sum + shard.withLock { $0.statistics } }
+        shards.all.reduce(CacheStatistics()) { sum, shard in
+            sum + shard.withLock { table in
+                var statistics = table.statistics
+                statistics.hits = shard.counters.pointee.hits
+                statistics.misses = shard.counters.pointee.misses
+                return statistics
+            }
+        }
     }
 
     func resetStatistics() {
-        for shard in shards.all { shard.withLock { $0.statistics = CacheStatistics() } }
+        for shard in shards.all {
+            shard.withLock { table in
+                table.statistics = CacheStatistics()
+                shard.counters.pointee.hits = 0
+                shard.counters.pointee.misses = 0
+            }
+        }
     }
 
     // MARK: - Registry

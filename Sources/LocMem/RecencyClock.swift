@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The recency stamps that order a store's entries for culling: a Lamport clock with one
+/// counter per thread and one per shard, instead of one counter for the whole store.
+///
+/// A use of an entry (under its shard's lock) takes the stamp `max(thread, shard) + 1` and
+/// leaves it as both the thread's and the shard's counter. So a stamp is larger than every
+/// stamp given before it by the same thread (on any shard) and by the same shard (to any
+/// thread), and transitively along such steps. Culling orders entries by `(stamp, shard index)`,
+/// a total order, and removes the smallest. What that means:
+/// - **One thread:** its uses are culled in exactly the order it made them, across all shards:
+///   exact least-recently-used order, as with a single store-wide counter.
+/// - **Several threads:** uses of one shard are ordered as its lock ordered them, and a thread's
+///   uses as the thread made them; uses of different shards by different threads, with no use
+///   of a common shard between them, can be ordered either way (ties go to the lower shard
+///   index). A task that resumes on another thread between two uses counts as two threads.
+///
+/// What this buys: a hit writes only memory its core already owns (the thread's counter, the
+/// shard's lock line, the entry it read), where a store-wide counter bounced one cache line
+/// between all cores on every hit.
+///
+/// The per-thread counter is a `pthread` thread-specific value holding the stamp itself.
+enum RecencyClock {
+    /// The process's one thread-specific key for the counters (keys are a scarce resource:
+    /// one for all stores, never deleted).
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let result = pthread_key_create(&key, nil)
+        precondition(result == 0, "pthread_key_create failed: \(result)")
+        return key
+    }()
+
+    /// The next stamp for a use on the shard whose clock is `shardClock` (under its lock), with
+    /// `key` as returned by ``key``.
+    @inline(__always)
+    static func next(_ shardClock: inout UInt64, key: pthread_key_t) -> UInt64 {
+        let thread = UInt64(UInt(bitPattern: pthread_getspecific(key)))
+        let stamp = Swift.max(thread, shardClock) &+ 1
+        shardClock = stamp
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: UInt(stamp)))
+        return stamp
+    }
+}
