@@ -25,13 +25,15 @@ import Darwin
 /// shard's lock line, the entry it read), where a store-wide counter bounced one cache line
 /// between all cores on every hit.
 ///
-/// The per-thread counter is a `pthread` thread-specific value holding the stamp itself.
+/// The per-thread counter lives in memory of the thread's own, found through a `pthread`
+/// thread-specific value (one lookup per use; the counter is then read and written in place)
+/// and freed when the thread exits.
 enum RecencyClock {
     /// The process's one thread-specific key for the counters (keys are a scarce resource:
     /// one for all stores, never deleted).
     static let key: pthread_key_t = {
         var key = pthread_key_t()
-        let result = pthread_key_create(&key, nil)
+        let result = pthread_key_create(&key, { counter in counter?.deallocate() })
         precondition(result == 0, "pthread_key_create failed: \(result)")
         return key
     }()
@@ -40,10 +42,26 @@ enum RecencyClock {
     /// `key` as returned by ``key``.
     @inline(__always)
     static func next(_ shardClock: inout UInt64, key: pthread_key_t) -> UInt64 {
-        let thread = UInt64(UInt(bitPattern: pthread_getspecific(key)))
-        let stamp = Swift.max(thread, shardClock) &+ 1
+        let thread = threadCounter(key)
+        let stamp = Swift.max(thread.pointee, shardClock) &+ 1
         shardClock = stamp
-        pthread_setspecific(key, UnsafeRawPointer(bitPattern: UInt(stamp)))
+        thread.pointee = stamp
         return stamp
+    }
+
+    /// This thread's counter, made on its first use.
+    @inline(__always)
+    private static func threadCounter(_ key: pthread_key_t) -> UnsafeMutablePointer<UInt64> {
+        if let counter = pthread_getspecific(key) { return counter.assumingMemoryBound(to: UInt64.self) }
+        return makeThreadCounter(key)
+    }
+
+    @inline(never)
+    private static func makeThreadCounter(_ key: pthread_key_t) -> UnsafeMutablePointer<UInt64> {
+        let counter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        counter.initialize(to: 0)
+        let result = pthread_setspecific(key, counter)
+        precondition(result == 0, "pthread_setspecific failed: \(result)")
+        return counter
     }
 }
