@@ -5,17 +5,19 @@
 /// the caller hashes the key once, outside any lock, and passes the 32-bit ``KeyHash/tag``.
 ///
 /// Layout, chosen for the hit path and for memory per entry:
-/// - `entries` is a slab of 64-byte records (key, value, deadline, recency stamp); a removed
-///   record is recycled through a free list, so indices stay stable. Recency is a stamp written
-///   into the record a hit reads anyway, not a position in a list: a hit touches no other record,
-///   and the least recently used entries are found only when culling (``Store``);
+/// - the entries are a slab of 64-byte records (key, value, deadline, recency stamp), allocated
+///   on a cache-line boundary so that each record is exactly one line: a hit reads one line of
+///   the slab, and threads using different entries never write the same line. A removed record
+///   is recycled through a free list, so indices stay stable. Recency is a stamp written into
+///   the record a hit reads anyway, not a position in a list: a hit touches no other record, and
+///   the least recently used entries are found only when culling (``Store``);
 /// - `slots` (linear probing, load factor at most 1/2) hold `tag << 32 | (index + 1)`, 0 meaning
 ///   empty, so most probes that do not match are rejected without touching the entry;
 /// - removal shifts later slots of the cluster back (no tombstones, so probe lengths stay short).
 ///   The tag lives only in the slots: whoever removes an entry passes its tag.
 ///
-/// Not thread-safe: a `Shard` guards it with its lock.
-struct EntryTable {
+/// Not thread-safe: a `Shard` guards it with its lock. Not copyable: it owns the slab.
+struct EntryTable: ~Copyable {
     struct Entry {
         var key: String
         var value: any Sendable
@@ -29,13 +31,26 @@ struct EntryTable {
         var isFree: Bool { deadline.isNaN }
     }
 
-    private(set) var entries: ContiguousArray<Entry> = []
+    /// The slab: `capacity` records, of which the first `records` are initialized.
+    private var slab: UnsafeMutablePointer<Entry>?
+    private var capacity = 0
+    /// Records in use or free (the slab's high-water mark): indices run over `0..<records`.
+    private(set) var records = 0
     private var slots: ContiguousArray<UInt64> = []
     private var freeList: Int32 = -1
     /// Live records (expired entries not yet met included).
     private(set) var count = 0
     /// This shard's share of the store's statistics, but for hits and misses (``ShardCounters``).
     var statistics = CacheStatistics()
+
+    init() {}
+
+    deinit {
+        if let slab {
+            slab.deinitialize(count: records)
+            slab.deallocate()
+        }
+    }
 
     // MARK: - Lookup
 
@@ -56,15 +71,16 @@ struct EntryTable {
             if slot == 0 { return nil }
             if UInt32(truncatingIfNeeded: slot &>> 32) == tag {
                 let index = Int32(truncatingIfNeeded: slot) &- 1
-                if matches(entries[Int(index)].key) { return index }
+                if matches(self[index].key) { return index }
             }
             position = (position &+ 1) & mask
         }
     }
 
+    /// The record at `index` (in `0..<records`), in place: no copy, no uniqueness check.
     subscript(index: Int32) -> Entry {
-        _read { yield entries[Int(index)] }
-        _modify { yield &entries[Int(index)] }
+        unsafeAddress { UnsafePointer(slab.unsafelyUnwrapped + Int(index)) }
+        nonmutating unsafeMutableAddress { slab.unsafelyUnwrapped + Int(index) }
     }
 
     // MARK: - Insertion and removal
@@ -79,12 +95,14 @@ struct EntryTable {
         let index: Int32
         if freeList >= 0 {
             index = freeList
-            let next = entries[Int(index)].stamp
+            let next = self[index].stamp
             freeList = next == .max ? -1 : Int32(truncatingIfNeeded: next)
-            entries[Int(index)] = entry
+            self[index] = entry
         } else {
-            index = Int32(entries.count)
-            entries.append(entry)
+            if records == capacity { growSlab() }
+            index = Int32(records)
+            (slab.unsafelyUnwrapped + records).initialize(to: entry)
+            records &+= 1
         }
         placeSlot(tag: tag, index: index)
         count &+= 1
@@ -94,7 +112,7 @@ struct EntryTable {
     /// Removes the entry at `index`, whose key has `tag`, releasing its key and value.
     mutating func remove(at index: Int32, tag: UInt32) {
         removeSlot(tag: tag, index: index)
-        entries[Int(index)] = Entry(
+        self[index] = Entry(
             key: "", value: (), deadline: .nan, stamp: freeList < 0 ? .max : UInt64(freeList)
         )
         freeList = index
@@ -103,10 +121,31 @@ struct EntryTable {
 
     /// Removes every entry and gives their memory back; statistics are kept.
     mutating func removeAll() {
-        entries = []
+        if let slab {
+            slab.deinitialize(count: records)
+            slab.deallocate()
+        }
+        slab = nil
+        capacity = 0
+        records = 0
         slots = []
         freeList = -1
         count = 0
+    }
+
+    /// Doubles the slab (at least 8 records), moving the records over.
+    private mutating func growSlab() {
+        let newCapacity = Swift.max(8, capacity &* 2)
+        let bytes = UnsafeMutableRawPointer.allocate(
+            byteCount: newCapacity * MemoryLayout<Entry>.stride, alignment: Shard.cacheLine
+        )
+        let grown = bytes.bindMemory(to: Entry.self, capacity: newCapacity)
+        if let slab {
+            grown.moveInitialize(from: slab, count: records)
+            slab.deallocate()
+        }
+        slab = grown
+        capacity = newCapacity
     }
 
     // MARK: - Hash index

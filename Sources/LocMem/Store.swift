@@ -258,10 +258,10 @@ final class Store: Sendable {
         var orders = Store.recency(in: tables)
         let cutOff = Store.select(victims, smallestOf: &orders)
         for (shard, table) in tables.enumerated() {
-            for index in table.pointee.entries.indices {
-                let entry = table.pointee[Int32(index)]
+            for index in 0..<Int32(table.pointee.records) {
+                let entry = table.pointee[index]
                 guard !entry.isFree, Store.order(entry.stamp, shard: shard) <= cutOff else { continue }
-                table.pointee.remove(at: Int32(index), tag: KeyHash(entry.key).tag)
+                table.pointee.remove(at: index, tag: KeyHash(entry.key).tag)
                 table.pointee.statistics.culled &+= 1
             }
         }
@@ -279,8 +279,8 @@ final class Store: Sendable {
         var orders: [UInt64] = []
         orders.reserveCapacity(tables.reduce(0) { $0 + $1.pointee.count })
         for (shard, table) in tables.enumerated() {
-            for entry in table.pointee.entries where !entry.isFree {
-                orders.append(order(entry.stamp, shard: shard))
+            for index in 0..<Int32(table.pointee.records) where !table.pointee[index].isFree {
+                orders.append(order(table.pointee[index].stamp, shard: shard))
             }
         }
         return orders
