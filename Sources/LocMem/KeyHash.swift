@@ -197,25 +197,45 @@ enum KeyBytes {
 /// The final key of the default key function, `"\(prefix):\(version):\(key)"`, written into a
 /// buffer on the stack: what a read hashes and compares against stored keys, so that a `get`
 /// builds no `String` (no allocation, no reference counting) for keys of up to 64 bytes.
+///
+/// Built in two steps: the head `"\(prefix):\(version):"`, which a cache keeps ready for its
+/// configured version, then the key appended.
 struct InlineKey {
     static let capacity = 64
     private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-    private let count: Int
+    /// Bytes written.
+    private(set) var count: Int
 
-    /// The key's bytes, or `nil` when they do not fit.
+    /// The head `"\(prefix):\(version):"`, or `nil` when it leaves no room for a key.
     @inline(__always)
-    init?(prefix: String, version: Int, key: String) {
+    init?(prefix: String, version: Int) {
         // 20 bytes hold any Int's digits and sign, 2 the colons.
-        guard prefix.utf8.count + key.utf8.count + 22 <= InlineKey.capacity else { return nil }
+        guard prefix.utf8.count + 22 < InlineKey.capacity else { return nil }
         count = withUnsafeMutableBytes(of: &storage) { buffer -> Int in
             // A tuple's address is never nil.
-            KeyBytes.writeDefaultKey(prefix: prefix, version: version, key: key, to: buffer.baseAddress.unsafelyUnwrapped)
+            KeyBytes.writeDefaultKey(prefix: prefix, version: version, key: "", to: buffer.baseAddress.unsafelyUnwrapped)
         }
     }
 
+    /// Appends the key's UTF-8 bytes; `false`, leaving the buffer as it was, when they do not fit.
     @inline(__always)
-    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        var storage = storage
+    mutating func append(_ key: String) -> Bool {
+        let start = count
+        return KeyBytes.with(key) { bytes in
+            guard bytes.count <= InlineKey.capacity &- start else { return false }
+            withUnsafeMutableBytes(of: &storage) { buffer in
+                if let source = bytes.baseAddress {
+                    (buffer.baseAddress.unsafelyUnwrapped + start).copyMemory(from: source, byteCount: bytes.count)
+                }
+            }
+            count = start &+ bytes.count
+            return true
+        }
+    }
+
+    /// Calls `body` with the bytes written, in place.
+    @inline(__always)
+    mutating func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         let count = count
         return withUnsafeBytes(of: &storage) { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
     }

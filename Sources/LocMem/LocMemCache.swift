@@ -41,6 +41,11 @@ public final class LocMemCache: Sendable {
     let store: Store
     let limits: Store.Limits
     private let logger: Logger
+    /// `"\(prefix):\(version):"` at the configured version, ready for reads to append keys to
+    /// (``InlineKey``); `nil` when the prefix is too long for that.
+    private let keyHead: InlineKey?
+    /// Whether the prefix holds a character memcached rejects: then so does every final key.
+    private let prefixIsUnportable: Bool
 
     /// Creates a cache on the store named `location`, creating the store if it is new.
     ///
@@ -61,6 +66,8 @@ public final class LocMemCache: Sendable {
         self.store = Store.named(location)
         self.limits = Store.Limits(maxEntries: configuration.maxEntries, cullFrequency: configuration.cullFrequency)
         self.logger = Logger(label: "LocMem")
+        self.keyHead = InlineKey(prefix: configuration.keyPrefix, version: configuration.version)
+        self.prefixIsUnportable = CacheKeyWarning.containsUnportableByte(configuration.keyPrefix)
     }
 
     // MARK: - Keys
@@ -153,16 +160,26 @@ public final class LocMemCache: Sendable {
     @usableFromInline
     func _read(_ key: String, version: Int?, _ accept: (any Sendable) -> Bool) {
         let version = version ?? configuration.version
-        guard configuration.customKeyFunction == nil,
-              let inlineKey = InlineKey(prefix: configuration.keyPrefix, version: version, key: key)
+        guard var inlineKey = version == configuration.version
+                ? keyHead : InlineKey(prefix: configuration.keyPrefix, version: version),
+              configuration.customKeyFunction == nil
         else {
             let finalKey = makeValidatedKey(key, version: version)
             store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
             return
         }
+        let headCount = inlineKey.count
+        guard inlineKey.append(key) else {
+            let finalKey = makeValidatedKey(key, version: version)
+            store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
+            return
+        }
         inlineKey.withBytes { bytes in
-            // At most 64 bytes: never too long for memcached, so only the characters need a look.
-            if CacheKeyWarning.containsUnportableByte(bytes) {
+            // At most 64 bytes: never too long for memcached, so only the characters need a look,
+            // and only the key's (the head's digits and colons are portable, its prefix known).
+            if prefixIsUnportable
+                || CacheKeyWarning.containsUnportableByte(UnsafeRawBufferPointer(rebasing: bytes[headCount...]))
+            {
                 report([CacheKeyWarning(key: String(decoding: bytes, as: UTF8.self), kind: .invalidCharacter)])
             }
             store.read(KeyHash(bytes: bytes), clock: clock, accept) { stored in
