@@ -160,32 +160,38 @@ public final class LocMemCache: Sendable {
     @usableFromInline
     func _read(_ key: String, version: Int?, _ accept: (any Sendable) -> Bool) {
         let version = version ?? configuration.version
-        guard var inlineKey = version == configuration.version
-                ? keyHead : InlineKey(prefix: configuration.keyPrefix, version: version),
-              configuration.customKeyFunction == nil
-        else {
-            let finalKey = makeValidatedKey(key, version: version)
-            store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
-            return
-        }
-        let headCount = inlineKey.count
-        guard inlineKey.append(key) else {
+        guard var inlineKey = inlineKey(key, version: version) else {
             let finalKey = makeValidatedKey(key, version: version)
             store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
             return
         }
         inlineKey.withBytes { bytes in
-            // At most 64 bytes: never too long for memcached, so only the characters need a look,
-            // and only the key's (the head's digits and colons are portable, its prefix known).
-            if prefixIsUnportable
-                || CacheKeyWarning.containsUnportableByte(UnsafeRawBufferPointer(rebasing: bytes[headCount...]))
-            {
-                report([CacheKeyWarning(key: String(decoding: bytes, as: UTF8.self), kind: .invalidCharacter)])
-            }
             store.read(KeyHash(bytes: bytes), clock: clock, accept) { stored in
                 KeyBytes.with(stored) { KeyBytes.equal($0, bytes) }
             }
         }
+    }
+
+    /// The final key built on the stack (``InlineKey``), any key warning reported; `nil` when
+    /// there is a custom key function or the key does not fit: then the caller builds the final
+    /// key as a `String`.
+    @inline(__always)
+    private func inlineKey(_ key: String, version: Int) -> InlineKey? {
+        guard var inlineKey = version == configuration.version
+                ? keyHead : InlineKey(prefix: configuration.keyPrefix, version: version),
+              configuration.customKeyFunction == nil
+        else { return nil }
+        let headCount = inlineKey.count
+        guard inlineKey.append(key) else { return nil }
+        // At most 64 bytes: never too long for memcached, so only the characters need a look,
+        // and only the key's (the head's digits and colons are portable, its prefix known).
+        let unportable = prefixIsUnportable || inlineKey.withBytes { bytes in
+            CacheKeyWarning.containsUnportableByte(UnsafeRawBufferPointer(rebasing: bytes[headCount...]))
+        }
+        if unportable {
+            report([CacheKeyWarning(key: inlineKey.withBytes { String(decoding: $0, as: UTF8.self) }, kind: .invalidCharacter)])
+        }
+        return inlineKey
     }
 
     /// The value stored under `key`, or `default` on a miss. Django's `get(key, default)`.
@@ -201,8 +207,7 @@ public final class LocMemCache: Sendable {
     ///
     /// - Complexity: O(1) amortized; a cull is O(culled entries).
     public func set<V: Sendable>(_ key: String, _ value: V, timeout: CacheTimeout = .default, version: Int? = nil) {
-        let finalKey = makeValidatedKey(key, version: version)
-        write(finalKey, value, timeout: timeout, mode: .set)
+        write(key, version: version, value, timeout: timeout, mode: .set)
     }
 
     /// Stores `value` only if `key` is absent or expired. Django's `add`.
@@ -213,8 +218,27 @@ public final class LocMemCache: Sendable {
     public func add<V: Sendable>(
         _ key: String, _ value: V, timeout: CacheTimeout = .default, version: Int? = nil
     ) -> Bool {
-        let finalKey = makeValidatedKey(key, version: version)
-        return write(finalKey, value, timeout: timeout, mode: .add)
+        write(key, version: version, value, timeout: timeout, mode: .add)
+    }
+
+    /// `set` or `add` of `key`: with the default key function, the final key is built on the
+    /// stack, and a `String` of it only when a new entry is inserted.
+    private func write(
+        _ key: String, version: Int?, _ value: any Sendable, timeout: CacheTimeout, mode: Store.WriteMode
+    ) -> Bool {
+        let version = version ?? configuration.version
+        guard var inlineKey = inlineKey(key, version: version) else {
+            return write(makeValidatedKey(key, version: version), value, timeout: timeout, mode: mode)
+        }
+        let now = clock.now()
+        return inlineKey.withBytes { bytes in
+            store.write(
+                KeyHash(bytes: bytes), value: value, deadline: deadline(for: timeout, now: now), mode: mode,
+                now: now, limits: limits,
+                matching: { stored in KeyBytes.with(stored) { KeyBytes.equal($0, bytes) } },
+                key: { String(decoding: bytes, as: UTF8.self) }
+            )
+        }
     }
 
     @discardableResult

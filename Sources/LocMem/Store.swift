@@ -160,9 +160,22 @@ final class Store: Sendable {
         _ key: String, _ hash: KeyHash, value: any Sendable, deadline: Double?, mode: WriteMode,
         now: Double, limits: Limits
     ) -> Bool {
+        write(
+            hash, value: value, deadline: deadline, mode: mode, now: now, limits: limits,
+            matching: { KeyBytes.equal($0, key) }, key: { key }
+        )
+    }
+
+    /// `write` for a key given by its hash, a test of stored keys and a maker of the `String`
+    /// to store, called only when a new entry is inserted (see ``InlineKey``).
+    @inline(__always)
+    func write(
+        _ hash: KeyHash, value: any Sendable, deadline: Double?, mode: WriteMode, now: Double, limits: Limits,
+        matching matches: (String) -> Bool, key: () -> String
+    ) -> Bool {
         let shard = shards[hash.shard]
         let fast = shard.withLock { table in
-            writeLocked(&table, shard, key, hash, value: value, deadline: deadline, mode: mode, now: now) {
+            writeLocked(&table, shard, hash, value: value, deadline: deadline, mode: mode, now: now, matching: matches, key: key) {
                 reservePlace(below: limits.maxEntries)
             }
         }
@@ -171,11 +184,12 @@ final class Store: Sendable {
         // then write. Culling happens before `writeLocked` takes the table `inout`, never inside it.
         let slow = withAllShardsLocked { tables in
             let table = tables[hash.shard]
-            if deadline != nil, table.pointee.find(key, tag: hash.tag) == nil {
+            if deadline != nil, table.pointee.find(tag: hash.tag, matches: matches) == nil {
                 makeRoom(in: tables, limits: limits)
             }
             return writeLocked(
-                &table.pointee, shard, key, hash, value: value, deadline: deadline, mode: mode, now: now
+                &table.pointee, shard, hash, value: value, deadline: deadline, mode: mode, now: now,
+                matching: matches, key: key
             ) {
                 count.add(1, ordering: .relaxed)
                 return true
@@ -186,10 +200,10 @@ final class Store: Sendable {
     }
 
     private func writeLocked(
-        _ table: inout EntryTable, _ shard: Shard, _ key: String, _ hash: KeyHash, value: any Sendable, deadline: Double?,
-        mode: WriteMode, now: Double, reserve: () -> Bool
+        _ table: inout EntryTable, _ shard: Shard, _ hash: KeyHash, value: any Sendable, deadline: Double?,
+        mode: WriteMode, now: Double, matching matches: (String) -> Bool, key: () -> String, reserve: () -> Bool
     ) -> WriteOutcome {
-        if let index = table.find(key, tag: hash.tag) {
+        if let index = table.find(tag: hash.tag, matches: matches) {
             let existing = table[index].deadline
             let expired = existing != .infinity && existing <= now
             if mode == .add {
@@ -209,7 +223,7 @@ final class Store: Sendable {
         }
         guard let deadline else { return .done(true) }
         guard reserve() else { return .needsRoom }
-        table.insert(key, tag: hash.tag, value: value, deadline: deadline, stamp: nextStamp(shard))
+        table.insert(key(), tag: hash.tag, value: value, deadline: deadline, stamp: nextStamp(shard))
         table.statistics.sets &+= 1
         return .done(true)
     }
