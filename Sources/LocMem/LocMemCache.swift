@@ -27,11 +27,17 @@ import Logging
 /// **Expiry.** An entry expires when its deadline is reached (`deadline <= now`) on the cache's
 /// ``CacheClock``; an expired entry behaves as absent and is removed when an operation meets it.
 ///
+/// **Recency under concurrency.** Least-recently-used order is exact for the operations of one
+/// thread. Uses by several threads are ordered by a Lamport clock: a thread's uses in the order it
+/// made them, a shard's (one of 16, by key hash) in the order its lock admitted them, and
+/// otherwise either way. A task that resumes on another thread between two uses counts as two
+/// threads.
+///
 /// - Note: Every method is thread-safe. Operations on one key are atomic; multi-key operations
 ///   (`getMany`, `setMany`, `deleteMany`, `incrVersion`) are sequences of single-key operations,
 ///   as in Django. A `get` of a live key takes one short lock (of one of 16 shards) and
-///   allocates nothing. It also writes shared recency state, so concurrent hits on one store
-///   cost more per hit than a single thread's.
+///   allocates nothing; besides the lock it writes only the entry it read and memory of its own
+///   thread, so hits on different keys scale with cores.
 public final class LocMemCache: Sendable {
     /// The store's name: caches with the same location share entries.
     public let location: String

@@ -214,7 +214,9 @@ extension BenchmarkReport {
                 + "hardware thread or a shared cache slows every operation), so compare ratios within one run.",
             "Cache cases read \(Format.count(CacheBenchmarks.keyCount)) keys round-robin (hits: present keys, "
                 + "misses: absent keys); values are a 16-byte struct. LocMem: maxEntries 10,000, timeout 300 s. "
-                + "NSCache: prebuilt NSString keys, values boxed in a class.",
+                + "NSCache: prebuilt NSString keys, values boxed in a class. '10k shuffled': 10,000 keys in a fixed "
+                + "shuffled order, each thread its own share of them (a store of its own, maxEntries 20,000); "
+                + "'one hot key': every thread reads the same key.",
             "speed-up: on a cached row, database median / cache median; on a peer row, peer / LocMem (median "
                 + "with 1 thread, ops/s with more); on a LocMem row with N threads, its ops/s / 1 thread's. "
                 + "Above 1: LocMem is faster.",
