@@ -27,6 +27,13 @@ struct KeyHash {
         self.init(hash: SipHash13.hash(bytes, key: SipHash13.processKey))
     }
 
+    /// The hash of `bytes`, which may be read in whole 8-byte words past their end (an
+    /// ``InlineKey``'s buffer).
+    @inline(__always)
+    init(paddedBytes bytes: UnsafeRawBufferPointer) {
+        self.init(hash: SipHash13.hash(bytes, key: SipHash13.processKey, readsPastEnd: true))
+    }
+
     @inline(__always)
     init(hash bits: UInt64) {
         shard = Int(truncatingIfNeeded: bits &>> (64 - Store.shardBits))
@@ -48,17 +55,20 @@ enum SipHash13 {
         return (generator.next(), generator.next())
     }()
 
-    /// SipHash-1-3 of `bytes` under `key`.
+    /// SipHash-1-3 of `bytes` under `key`. With `readsPastEnd`, the last 1 to 7 bytes are read
+    /// as one word (and the bytes past the end masked off), so the buffer must extend to a
+    /// multiple of 8 bytes.
     @inline(__always)
-    static func hash(_ bytes: UnsafeRawBufferPointer, key: (UInt64, UInt64)) -> UInt64 {
-        hash(bytes, key: key, compressionRounds: 1, finalizationRounds: 3)
+    static func hash(_ bytes: UnsafeRawBufferPointer, key: (UInt64, UInt64), readsPastEnd: Bool = false) -> UInt64 {
+        hash(bytes, key: key, compressionRounds: 1, finalizationRounds: 3, readsPastEnd: readsPastEnd)
     }
 
     /// SipHash-*c*-*d*: generic in the rounds so that it can be checked against the reference
     /// SipHash-2-4 test vectors.
     @inline(__always)
     static func hash(
-        _ bytes: UnsafeRawBufferPointer, key: (UInt64, UInt64), compressionRounds: Int, finalizationRounds: Int
+        _ bytes: UnsafeRawBufferPointer, key: (UInt64, UInt64), compressionRounds: Int, finalizationRounds: Int,
+        readsPastEnd: Bool = false
     ) -> UInt64 {
         var state = (
             key.0 ^ 0x736F_6D65_7073_6575, key.1 ^ 0x646F_7261_6E64_6F6D,
@@ -77,11 +87,16 @@ enum SipHash13 {
         }
         // The last 0 to 7 bytes, little-endian, with the length's low byte on top.
         var last = UInt64(truncatingIfNeeded: count) &<< 56
-        var shift: UInt64 = 0
-        while offset < count {
-            last |= UInt64(bytes[offset]) &<< shift
-            shift &+= 8
-            offset &+= 1
+        if readsPastEnd, offset < count, let base = bytes.baseAddress {
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            last |= word & (1 &<< (UInt64(truncatingIfNeeded: count &- offset) &* 8) &- 1)
+        } else {
+            var shift: UInt64 = 0
+            while offset < count {
+                last |= UInt64(bytes[offset]) &<< shift
+                shift &+= 8
+                offset &+= 1
+            }
         }
         state.3 ^= last
         for _ in 0..<compressionRounds { round(&state) }
@@ -233,7 +248,8 @@ struct InlineKey {
         }
     }
 
-    /// Calls `body` with the bytes written, in place.
+    /// Calls `body` with the bytes written, in place. The buffer extends past them to a multiple
+    /// of 8 bytes (``KeyHash/init(paddedBytes:)``).
     @inline(__always)
     mutating func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         let count = count

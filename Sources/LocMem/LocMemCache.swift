@@ -172,7 +172,7 @@ public final class LocMemCache: Sendable {
             return
         }
         inlineKey.withBytes { bytes in
-            store.read(KeyHash(bytes: bytes), clock: clock, accept) { stored in
+            store.read(KeyHash(paddedBytes: bytes), clock: clock, accept) { stored in
                 KeyBytes.with(stored) { KeyBytes.equal($0, bytes) }
             }
         }
@@ -239,7 +239,7 @@ public final class LocMemCache: Sendable {
         let now = clock.now()
         return inlineKey.withBytes { bytes in
             store.write(
-                KeyHash(bytes: bytes), value: value, deadline: deadline(for: timeout, now: now), mode: mode,
+                KeyHash(paddedBytes: bytes), value: value, deadline: deadline(for: timeout, now: now), mode: mode,
                 now: now, limits: limits,
                 matching: { stored in KeyBytes.with(stored) { KeyBytes.equal($0, bytes) } },
                 key: { String(decoding: bytes, as: UTF8.self) }

@@ -40,6 +40,20 @@ import Testing
         }
     }
 
+    /// Reading the last bytes as one word (an ``InlineKey``'s buffer allows it) hashes the same as
+    /// reading them one by one, whatever lies past the end.
+    @Test func readingPastTheEndHashesTheSame() {
+        let key: (UInt64, UInt64) = (0x0706_0504_0302_0100, 0x0F0E_0D0C_0B0A_0908)
+        let buffer = (0..<72).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        buffer.withUnsafeBytes { all in
+            for length in 0...64 {
+                let bytes = UnsafeRawBufferPointer(rebasing: all[..<length])
+                #expect(SipHash13.hash(bytes, key: key, readsPastEnd: true) == SipHash13.hash(bytes, key: key),
+                        "length \(length)")
+            }
+        }
+    }
+
     @Test func theProcessKeyIsRandomNotZero() {
         #expect(SipHash13.processKey != (0, 0))
     }
