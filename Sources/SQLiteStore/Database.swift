@@ -45,6 +45,9 @@ public final class Database: Sendable {
     let captures = Mutex(QueryCaptures())
     /// `captures.buffers.count`, readable without the lock: the trace hook's fast path when nothing captures.
     let activeCaptureCount = Atomic<Int>(0)
+    /// The address of the internal statement the trace hook does not count (the change check's
+    /// `PRAGMA data_version`), or 0.
+    let ignoredStatement = Atomic<UInt>(0)
 
     // MARK: - Opening
 

@@ -27,6 +27,11 @@ final class Statement {
     var isInUse = false
     /// Incremented at each ``reset()``; rows made before a reset are no longer valid.
     private(set) var generation: UInt64 = 0
+    /// What the statement reads and writes, from the authorizer (set by the ``Connection`` that prepared it).
+    var analysis = StatementAnalysis()
+    /// The `SQLITE_STMTSTATUS_REPREPARE` count ``analysis`` describes: when SQLite has re-prepared the
+    /// statement since (after a schema change), the analysis may be out of date.
+    var analyzedReprepareCount: Int32 = 0
 
     /// Column name to index, built on the first lookup by name.
     private var columnIndexes: [String: Int] = [:]
@@ -208,6 +213,25 @@ final class Statement {
             throw .misuse("statement used after it was finalized (its database was closed)", sql: sql)
         }
         return handle
+    }
+
+    /// How many times SQLite has re-prepared the statement after a schema change
+    /// ([`SQLITE_STMTSTATUS_REPREPARE`](https://sqlite.org/c3ref/c_stmtstatus_counter.html)).
+    var reprepareCount: Int32 {
+        handle.map { sqlite3_stmt_status($0, SQLITE_STMTSTATUS_REPREPARE, 0) } ?? analyzedReprepareCount
+    }
+
+    /// Keeps `analysis` as what the statement does now, completed with SQLite's read-only flag.
+    func setAnalysis(_ analysis: StatementAnalysis) {
+        var analysis = analysis
+        analysis.isReadOnly = handle.map { sqlite3_stmt_readonly($0) != 0 } ?? true
+        self.analysis = analysis
+        analyzedReprepareCount = reprepareCount
+    }
+
+    /// Whether SQLite re-prepared the statement since it was analysed.
+    var isAnalysisStale: Bool {
+        reprepareCount != analyzedReprepareCount
     }
 
     // MARK: - Columns

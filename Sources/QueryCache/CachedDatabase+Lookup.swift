@@ -1,0 +1,116 @@
+import LocMem
+import SQLiteStore
+
+/// A value computed by a miss, with the entry to store when the value may be cached.
+struct LoadOutcome<Value: Sendable>: Sendable {
+    let value: Value
+    let entry: CachedResult<Value>?
+}
+
+/// Thrown by a `getOrSet` loader whose result must not be stored; the loader's caller finds its value in its
+/// own `LoadOutcome`.
+struct UncacheableResult: Error {}
+
+extension CachedDatabase {
+    /// The read path of ``query(_:_:map:)`` and ``queryFirst(_:_:map:)``.
+    ///
+    /// 1. The change check (`PRAGMA data_version`, see `Database.changeState()`), which also tells whether an
+    ///    open transaction of this thread has written.
+    /// 2. A hit: the entry under the query's key is this query's, and its versions are all current.
+    /// 3. A miss: `getOrSet` (single-flight) with a loader that takes the versions, then runs the SQL.
+    ///    A waiter checks the leader's entry like a hit: a result older than this call's check is not used.
+    func read<T, Value: Sendable>(
+        _ sql: String,
+        _ arguments: [SQLiteValue],
+        firstRowOnly: Bool,
+        map: (Row) throws -> T,
+        wrap: ([T]) -> Value
+    ) throws -> Value {
+        let changes = try database.changeState()
+        let key = CachedResult<Value>.key(namespace: namespace, sql: sql, arguments: arguments, valueType: Value.self)
+        var stale = false
+        if let entry = cache.get(key, as: CachedResult<Value>.self), entry.isResult(of: namespace, sql, arguments) {
+            if entry.stamp.isCurrent(in: state, externalChanges: changes.externalChanges),
+               !changes.uncommitted.affects(entry.tables) {
+                return entry.value
+            }
+            stale = true
+        }
+        func load() throws -> LoadOutcome<Value> {
+            try self.load(sql, arguments, firstRowOnly: firstRowOnly, map: map, wrap: wrap)
+        }
+        if database.isConnectionHeldByCurrentThread {
+            // Inside a transaction or a map closure: waiting for another thread's flight could deadlock, since
+            // that thread's query waits for the connection this thread holds.
+            return try loadAndKeep(key, load)
+        }
+        if stale {
+            cache.delete(key)
+        }
+        var own: LoadOutcome<Value>?
+        do {
+            let entry = try cache.getOrSet(key, timeout: timeout) { () throws -> CachedResult<Value> in
+                let outcome = try load()
+                own = outcome
+                guard let entry = outcome.entry else { throw UncacheableResult() }
+                return entry
+            }
+            if let own {
+                return own.value
+            }
+            if entry.isResult(of: namespace, sql, arguments),
+               entry.stamp.isCurrent(in: state, externalChanges: changes.externalChanges) {
+                return entry.value
+            }
+        } catch is UncacheableResult {
+            if let own {
+                return own.value
+            }
+        }
+        // Another thread's result that is not this query's, or older than this call, or not cacheable.
+        return try loadAndKeep(key, load)
+    }
+
+    /// Loads without joining a flight, and stores the result when it may be cached.
+    private func loadAndKeep<Value: Sendable>(
+        _ key: String,
+        _ load: () throws -> LoadOutcome<Value>
+    ) throws -> Value {
+        let outcome = try load()
+        if let entry = outcome.entry {
+            cache.set(key, entry, timeout: timeout)
+        }
+        return outcome.value
+    }
+
+    /// Runs the query, with the versions of its tables taken before it runs (with the connection held).
+    ///
+    /// The result gets no entry (it is returned, not kept) when the statement is volatile, when the open
+    /// transaction has written one of its tables, or when SQLite re-prepared it during the run (the schema
+    /// changed, so the tables it read may not be the ones whose versions were taken).
+    private func load<T, Value: Sendable>(
+        _ sql: String,
+        _ arguments: [SQLiteValue],
+        firstRowOnly: Bool,
+        map: (Row) throws -> T,
+        wrap: ([T]) -> Value
+    ) throws -> LoadOutcome<Value> {
+        var stamp: VersionStamp?
+        var tables: Set<String> = []
+        let (values, reprepared) = try database.read(sql, arguments, firstRowOnly: firstRowOnly, beforeRun: { context in
+            try Self.checkQueryable(context.analysis, sql)
+            guard context.analysis.volatility == nil,
+                  !context.state.uncommitted.affects(context.analysis.tablesRead)
+            else { return }
+            tables = context.analysis.tablesRead
+            stamp = state.stamp(for: tables, externalChanges: context.state.externalChanges)
+        }, map: map)
+        let value = wrap(values)
+        guard let stamp, !reprepared else {
+            return LoadOutcome(value: value, entry: nil)
+        }
+        let entry = CachedResult(
+            namespace: namespace, sql: sql, arguments: arguments, tables: tables, stamp: stamp, value: value)
+        return LoadOutcome(value: value, entry: entry)
+    }
+}

@@ -1,0 +1,57 @@
+import SQLiteStore
+
+/// A result kept in the `LocMemCache`: the value, what it was computed from, and the versions it was
+/// computed at.
+///
+/// The cache key is a hash (see ``CachedResult/key(namespace:sql:arguments:valueType:)``), so the entry
+/// carries the full identity of its query and a hit compares it: two queries whose keys collide never see
+/// each other's results, they only evict each other.
+final class CachedResult<Value: Sendable>: Sendable {
+    let namespace: UInt64
+    let sql: String
+    let arguments: [SQLiteValue]
+    /// The tables the statement read (to bypass the result inside a transaction that wrote one of them).
+    let tables: Set<String>
+    let stamp: VersionStamp
+    let value: Value
+
+    init(namespace: UInt64, sql: String, arguments: [SQLiteValue], tables: Set<String>, stamp: VersionStamp,
+         value: Value) {
+        self.namespace = namespace
+        self.sql = sql
+        self.arguments = arguments
+        self.tables = tables
+        self.stamp = stamp
+        self.value = value
+    }
+
+    /// Whether this is the result of the same query: same instance, same SQL, same values with the same types.
+    /// (The value type was checked by the cast that produced `self`.)
+    @inline(__always)
+    func isResult(of namespace: UInt64, _ sql: String, _ arguments: [SQLiteValue]) -> Bool {
+        self.namespace == namespace && self.sql == sql && self.arguments == arguments
+    }
+
+    /// The cache key of a query: `q` and 13 base-32 digits of a hash of the instance's namespace, the SQL, each
+    /// value with its SQLite type (`.integer(1)`, `.real(1)` and `.text("1")` hash apart) and the result type.
+    ///
+    /// 14 ASCII characters: Swift keeps it inline (no allocation), and it has no space or control character,
+    /// so `LocMemCache` never warns about it, whatever the SQL.
+    static func key(namespace: UInt64, sql: String, arguments: [SQLiteValue], valueType: Any.Type) -> String {
+        var hasher = Hasher()
+        hasher.combine(namespace)
+        hasher.combine(sql)
+        hasher.combine(arguments)
+        hasher.combine(ObjectIdentifier(valueType))
+        var hash = UInt64(UInt(bitPattern: hasher.finalize()))
+        return String(unsafeUninitializedCapacity: 14) { buffer in
+            buffer[0] = UInt8(ascii: "q")
+            for index in 1..<14 {
+                let digit = UInt8(truncatingIfNeeded: hash & 31)
+                buffer[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                hash >>= 5
+            }
+            return 14
+        }
+    }
+}
