@@ -106,6 +106,7 @@ extension CachedDatabase {
             stamp = state.stamp(for: tables, externalChanges: context.state.externalChanges)
         }, map: map)
         let value = wrap(values)
+        afterLoadForTesting?()
         guard let stamp, !reprepared else {
             return LoadOutcome(value: value, entry: nil)
         }

@@ -50,6 +50,9 @@ public final class CachedDatabase: Sendable {
     let namespace: UInt64
     let state = InvalidationState()
     private let observerID: Int
+    /// Runs after a miss has run its SQL and released the connection, before its result is stored: lets the
+    /// tests drive a write into exactly that gap.
+    let afterLoadForTesting: (@Sendable () -> Void)?
 
     private static let namespaces = Atomic<UInt64>(0)
 
@@ -60,10 +63,15 @@ public final class CachedDatabase: Sendable {
     ///   - cache: Where results are kept.
     ///   - timeout: How long a result stays valid at most (in seconds, `.never`, or `.default` for the cache's
     ///     configured timeout). Invalidation does not wait for it.
-    public init(database: Database, cache: LocMemCache, timeout: CacheTimeout = .default) {
+    public convenience init(database: Database, cache: LocMemCache, timeout: CacheTimeout = .default) {
+        self.init(database: database, cache: cache, timeout: timeout, afterLoadForTesting: nil)
+    }
+
+    init(database: Database, cache: LocMemCache, timeout: CacheTimeout, afterLoadForTesting: (@Sendable () -> Void)?) {
         self.database = database
         self.cache = cache
         self.timeout = timeout
+        self.afterLoadForTesting = afterLoadForTesting
         self.namespace = Self.namespaces.add(1, ordering: .relaxed).newValue
         let state = self.state
         self.observerID = database.addCommitObserver { changes in state.record(changes) }

@@ -225,6 +225,9 @@ final class Statement {
     func setAnalysis(_ analysis: StatementAnalysis) {
         var analysis = analysis
         analysis.isReadOnly = handle.map { sqlite3_stmt_readonly($0) != 0 } ?? true
+        if analysis.runsPragma && !analysis.isReadOnly {
+            analysis.changesSchema = true  // a pragma that sets a value: take everything as changed
+        }
         self.analysis = analysis
         analyzedReprepareCount = reprepareCount
     }

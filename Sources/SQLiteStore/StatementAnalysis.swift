@@ -32,6 +32,10 @@ package struct StatementAnalysis: Sendable, Hashable {
     /// Views (and triggers) through which the statement reads: SQLite reports a view's own columns as read
     /// too, and these names are removed from ``tablesRead`` once the statement is prepared.
     var readThrough: Set<String> = []
+    /// Tables read without a database name (SQLite gives none for `COUNT(*)`): resolved once prepared.
+    var unqualifiedReads: Set<String> = []
+    /// Whether the statement runs a pragma (reading one, or setting one when it is not read-only).
+    var runsPragma = false
     /// Whether the statement leaves the database unchanged
     /// ([`sqlite3_stmt_readonly`](https://sqlite.org/c3ref/stmt_readonly.html)).
     package var isReadOnly = true
@@ -54,7 +58,10 @@ package struct StatementAnalysis: Sendable, Hashable {
             if let inner {
                 readThrough.insert(inner.lowercased())
             }
-            let schema = database?.lowercased() ?? "main"
+            guard let schema = database?.lowercased() else {
+                unqualifiedReads.insert(table)
+                return
+            }
             if schema == "temp" {
                 markVolatile("reads the temp table \(table)")
             } else if table.hasPrefix("sqlite_") {
@@ -78,11 +85,9 @@ package struct StatementAnalysis: Sendable, Hashable {
         case SQLITE_PRAGMA:
             let name = first?.lowercased() ?? ""
             markVolatile("runs PRAGMA \(name)")
-            if second != nil {
-                changesSchema = true
-                if name == "journal_mode" || name == "locking_mode" {
-                    changesJournalMode = true
-                }
+            runsPragma = true
+            if second != nil, name == "journal_mode" || name == "locking_mode" {
+                changesJournalMode = true
             }
         case SQLITE_TRANSACTION, SQLITE_SAVEPOINT:
             controlsTransaction = true
@@ -98,10 +103,27 @@ package struct StatementAnalysis: Sendable, Hashable {
         }
     }
 
-    /// Completes the analysis once the statement is prepared: views are not tables.
-    mutating func finish() {
+    /// Completes the analysis once the statement is prepared: views are not tables, and a table read without
+    /// a database name is looked up (temp first, as SQLite resolves names, then main).
+    mutating func finish(connection: OpaquePointer) {
+        for table in unqualifiedReads {
+            if Self.tableExists(table, in: "temp", connection) {
+                markVolatile("reads the temp table \(table)")
+            } else if Self.tableExists(table, in: "main", connection) {
+                tablesRead.insert(table)
+            } else {
+                markVolatile("reads \(table) of an attached database")
+            }
+        }
+        unqualifiedReads = []
         tablesRead.subtract(readThrough)
         readThrough = []
+    }
+
+    /// Whether `database` has a table (or view) named `table`
+    /// ([`sqlite3_table_column_metadata`](https://sqlite.org/c3ref/table_column_metadata.html) with no column).
+    private static func tableExists(_ table: String, in database: String, _ connection: OpaquePointer) -> Bool {
+        sqlite3_table_column_metadata(connection, database, table, nil, nil, nil, nil, nil, nil) == SQLITE_OK
     }
 
     private mutating func markVolatile(_ reason: String) {
@@ -140,7 +162,7 @@ extension Connection {
         defer { analysisInProgress = nil }
         let value = try prepare()
         var analysis = analysisInProgress ?? StatementAnalysis()
-        analysis.finish()
+        analysis.finish(connection: handle)
         return (value, analysis)
     }
 }
