@@ -16,9 +16,11 @@ extension CachedDatabase {
     ///
     /// 1. The change check (`PRAGMA data_version`, see `Database.changeState()`), which also tells whether an
     ///    open transaction of this thread has written.
-    /// 2. A hit: the entry under the query's key is this query's, and its versions are all current.
-    /// 3. A miss: `getOrSet` (single-flight) with a loader that takes the versions, then runs the SQL.
-    ///    A waiter checks the leader's entry like a hit: a result older than this call's check is not used.
+    /// 2. `getOrSet` (single-flight) under the query's key, with a loader that takes the versions, then runs
+    ///    the SQL. One cache lookup: a hit counts one hit in the cache's statistics, a miss one miss.
+    /// 3. A result found there (a hit, or another thread's load this call waited for) is served only when it is
+    ///    this query's and its versions are all current. A stale one is deleted and loaded again, single-flight
+    ///    (it counts as a hit, then a miss).
     func read<T, Value: Sendable>(
         _ sql: String,
         _ arguments: [SQLiteValue],
@@ -28,46 +30,48 @@ extension CachedDatabase {
     ) throws -> Value {
         let changes = try database.changeState()
         let key = CachedResult<Value>.key(namespace: namespace, sql: sql, arguments: arguments, valueType: Value.self)
-        var stale = false
-        if let entry = cache.get(key, as: CachedResult<Value>.self), entry.isResult(of: namespace, sql, arguments) {
-            if entry.stamp.isCurrent(in: state, externalChanges: changes.externalChanges),
-               !changes.uncommitted.affects(entry.tables) {
-                return entry.value
-            }
-            stale = true
-        }
         func load() throws -> LoadOutcome<Value> {
             try self.load(sql, arguments, firstRowOnly: firstRowOnly, map: map, wrap: wrap)
+        }
+        func isServable(_ entry: CachedResult<Value>) -> Bool {
+            entry.isResult(of: namespace, sql, arguments)
+                && entry.stamp.isCurrent(in: state, externalChanges: changes.externalChanges)
+                && !changes.uncommitted.affects(entry.tables)
         }
         if database.isConnectionHeldByCurrentThread {
             // Inside a transaction or a map closure: waiting for another thread's flight could deadlock, since
             // that thread's query waits for the connection this thread holds.
-            return try loadAndKeep(key, load)
-        }
-        if stale {
-            cache.delete(key)
-        }
-        var own: LoadOutcome<Value>?
-        do {
-            let entry = try cache.getOrSet(key, timeout: timeout) { () throws -> CachedResult<Value> in
-                let outcome = try load()
-                own = outcome
-                guard let entry = outcome.entry else { throw UncacheableResult() }
-                return entry
-            }
-            if let own {
-                return own.value
-            }
-            if entry.isResult(of: namespace, sql, arguments),
-               entry.stamp.isCurrent(in: state, externalChanges: changes.externalChanges) {
+            if let entry = cache.get(key, as: CachedResult<Value>.self), isServable(entry) {
                 return entry.value
             }
-        } catch is UncacheableResult {
-            if let own {
-                return own.value
+            return try loadAndKeep(key, load)
+        }
+        for attempt in 0..<2 {
+            var own: LoadOutcome<Value>?
+            do {
+                let entry = try cache.getOrSet(key, timeout: timeout) { () throws -> CachedResult<Value> in
+                    let outcome = try load()
+                    own = outcome
+                    guard let entry = outcome.entry else { throw UncacheableResult() }
+                    return entry
+                }
+                if let own {
+                    return own.value
+                }
+                if isServable(entry) {
+                    return entry.value
+                }
+                if attempt == 0 {
+                    cache.delete(key)
+                }
+            } catch is UncacheableResult {
+                if let own {
+                    return own.value
+                }
+                break  // the leader's result may not be kept: run this call's own
             }
         }
-        // Another thread's result that is not this query's, or older than this call, or not cacheable.
+        // Another query's result under a colliding key, or results gone stale twice: load without the cache.
         return try loadAndKeep(key, load)
     }
 
@@ -87,7 +91,7 @@ extension CachedDatabase {
     ///
     /// The result gets no entry (it is returned, not kept) when the statement is volatile, when the open
     /// transaction has written one of its tables, or when SQLite re-prepared it during the run (the schema
-    /// changed, so the tables it read may not be the ones whose versions were taken).
+    /// changed) and it now reads a table whose version was not taken.
     private func load<T, Value: Sendable>(
         _ sql: String,
         _ arguments: [SQLiteValue],
@@ -97,7 +101,7 @@ extension CachedDatabase {
     ) throws -> LoadOutcome<Value> {
         var stamp: VersionStamp?
         var tables: Set<String> = []
-        let (values, reprepared) = try database.read(sql, arguments, firstRowOnly: firstRowOnly, beforeRun: { context in
+        let (values, reanalysis) = try database.read(sql, arguments, firstRowOnly: firstRowOnly, beforeRun: { context in
             try Self.checkQueryable(context.analysis, sql)
             guard context.analysis.volatility == nil,
                   !context.state.uncommitted.affects(context.analysis.tablesRead)
@@ -107,7 +111,10 @@ extension CachedDatabase {
         }, map: map)
         let value = wrap(values)
         afterLoadForTesting?()
-        guard let stamp, !reprepared else {
+        if let reanalysis, reanalysis.volatility != nil || !reanalysis.tablesRead.isSubset(of: tables) {
+            stamp = nil
+        }
+        guard let stamp else {
             return LoadOutcome(value: value, entry: nil)
         }
         let entry = CachedResult(

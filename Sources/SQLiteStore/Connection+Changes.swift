@@ -48,11 +48,10 @@ extension Connection {
     /// instead: after the statement that ended the transaction (or an autocommit statement) has finished and
     /// [`sqlite3_get_autocommit`](https://sqlite.org/c3ref/get_autocommit.html) is true again. A rollback has
     /// emptied the pending changes by then.
-    func statementFinished(_ analysis: StatementAnalysis, reprepared: Bool) {
+    func statementFinished(_ analysis: StatementAnalysis) {
         if !analysis.isReadOnly || analysis.changesSchema {
             pendingChanges.tables.formUnion(analysis.tablesWritten)
-            // A write re-prepared during its run may have fired triggers its analysis does not know.
-            if analysis.changesSchema || reprepared {
+            if analysis.changesSchema {
                 pendingChanges.everything = true
             }
         }

@@ -120,20 +120,21 @@ final class Connection {
 
     /// Ends a statement's run: resets it and clears its bindings for the next use, or finalizes a one-off.
     ///
-    /// Then notes what the run changed (see ``statementFinished(_:reprepared:)``), and when SQLite re-prepared
-    /// the statement during the run (a schema change), analyses it again for its next runs.
+    /// Then notes what the run changed (see ``statementFinished(_:)``). When SQLite re-prepared the statement
+    /// during the run (after a schema change), it is analysed again first: what it wrote is what the new
+    /// analysis says, plus what the old one said.
     func release(_ statement: Statement) {
         statement.isInUse = false
-        let reprepared = statement.isAnalysisStale
+        var analysis = statement.analysis
+        if statement.isAnalysisStale {
+            analysis = reanalyze(statement)
+        }
         if statement.isCached {
             statement.reset()
         } else {
             statement.finalize()
         }
-        statementFinished(statement.analysis, reprepared: reprepared)
-        if reprepared && statement.isCached {
-            reanalyze(statement)
-        }
+        statementFinished(analysis)
     }
 
     private func prepareSingle(_ sql: String, cached: Bool) throws(SQLiteError) -> Statement {
@@ -145,20 +146,28 @@ final class Connection {
         return statement
     }
 
-    /// Analyses a cached statement that SQLite re-prepared, with a separate prepare of the same SQL (SQLite
-    /// does not tell what its own re-prepare saw). When that prepare fails (a table it read was dropped), the
-    /// statement leaves the cache, so its next use prepares it anew and reports the error.
-    private func reanalyze(_ statement: Statement) {
+    /// Analyses a statement that SQLite re-prepared, with a separate prepare of the same SQL (SQLite does not
+    /// tell what its own re-prepare saw), and returns what the run may have changed: the writes of both
+    /// analyses. When that prepare fails (a table it used was dropped), a cached statement leaves the cache, so
+    /// its next use prepares it anew and reports the error, and every table is taken as changed.
+    private func reanalyze(_ statement: Statement) -> StatementAnalysis {
         prepareCount += 1
+        var changed = statement.analysis
         do throws(SQLiteError) {
             let (fresh, analysis) = try analyzing { () throws(SQLiteError) in
                 try Statement.prepareSingle(statement.sql, connection: handle, cached: false)
             }
             fresh.finalize()
             statement.setAnalysis(analysis)
+            changed.tablesWritten.formUnion(statement.analysis.tablesWritten)
+            changed.changesSchema = changed.changesSchema || statement.analysis.changesSchema
         } catch {
-            cache.remove(statement.sql)
+            if statement.isCached {
+                cache.remove(statement.sql)
+            }
+            changed.changesSchema = true
         }
+        return changed
     }
 
     /// Runs one statement with `arguments` to completion, discarding any rows.
@@ -189,7 +198,7 @@ final class Connection {
                     statement.setAnalysis(analysis)
                     defer {
                         statement.finalize()
-                        statementFinished(statement.analysis, reprepared: false)
+                        statementFinished(statement.analysis)
                     }
                     while try statement.step() {}
                 }
@@ -208,9 +217,9 @@ final class Connection {
         sqlite3_get_autocommit(handle) == 0
     }
 
-    /// The number of cached statements.
+    /// The number of statements kept prepared: the cache's, and the change check's `PRAGMA data_version`.
     var cachedStatementCount: Int {
-        cache.count
+        cache.count + (dataVersionStatement == nil ? 0 : 1)
     }
 
     /// The number of statements of this connection that are not finalized (cached ones included).

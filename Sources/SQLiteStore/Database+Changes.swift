@@ -82,19 +82,22 @@ extension Database {
     /// - Parameters:
     ///   - firstRowOnly: Stop after the first row, as ``queryFirst(_:_:map:)``.
     ///   - beforeRun: Sees the statement before it runs; an error it throws stops the call.
-    /// - Returns: The mapped rows, and whether SQLite re-prepared the statement while it ran (a schema change:
-    ///   the analysis `beforeRun` saw may not describe this run).
+    /// - Returns: The mapped rows, and when SQLite re-prepared the statement while it ran (a schema change, so
+    ///   the analysis `beforeRun` saw may not describe this run), the statement's new analysis; else `nil`.
     package func read<T>(
         _ sql: String,
         _ arguments: [SQLiteValue],
         firstRowOnly: Bool,
         beforeRun: (ReadContext) throws -> Void,
         map: (Row) throws -> T
-    ) throws -> (values: [T], reprepared: Bool) {
-        try connection.withLock { (connection) throws -> ([T], Bool) in
+    ) throws -> (values: [T], reanalysis: StatementAnalysis?) {
+        try connection.withLock { (connection) throws -> ([T], StatementAnalysis?) in
             let state = try connection.changeState(ignoring: ignoredStatement)
             let statement = try connection.checkOutStatement(sql)
-            defer { connection.release(statement) }
+            var released = false
+            defer {
+                if !released { connection.release(statement) }
+            }
             try beforeRun(ReadContext(analysis: statement.analysis, state: state))
             try statement.bind(arguments)
             var values: [T] = []
@@ -102,7 +105,10 @@ extension Database {
                 values.append(try map(Row(statement: statement)))
                 if firstRowOnly { break }
             }
-            return (values, statement.isAnalysisStale)
+            let reprepared = statement.isAnalysisStale
+            released = true
+            connection.release(statement)  // analyses a re-prepared statement again
+            return (values, reprepared ? statement.analysis : nil)
         }
     }
 }

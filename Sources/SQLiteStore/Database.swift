@@ -237,7 +237,8 @@ public final class Database: Sendable {
         connection.withLock { $0.prepareCount }
     }
 
-    /// How many statements the statement cache holds.
+    /// How many statements the connection keeps prepared: the statement cache, and the change check of
+    /// ``externalChangeCount()`` once used.
     package var cachedStatementCount: Int {
         connection.withLock { $0.cachedStatementCount }
     }
