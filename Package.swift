@@ -34,11 +34,11 @@ let package = Package(
         // Test helpers for users of the read-through pattern (`assertQueries`).
         .target(name: "LocMemTesting", dependencies: ["LocMem", "SQLiteStore"]),
         // What `locmem bench` measures: the cache, its peers and the repository, side by side.
-        .target(name: "LocMemBenchmarks", dependencies: ["LocMem", "SQLiteStore", "Bookstore"]),
+        .target(name: "LocMemBenchmarks", dependencies: ["LocMem", "SQLiteStore", "QueryCache", "Bookstore"]),
         .executableTarget(
             name: "LocMemCLI",
             dependencies: [
-                "LocMem", "SQLiteStore", "Bookstore", "LocMemBenchmarks",
+                "LocMem", "SQLiteStore", "QueryCache", "Bookstore", "LocMemBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
