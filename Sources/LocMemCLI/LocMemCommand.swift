@@ -17,6 +17,7 @@ struct LocMemCommand: ParsableCommand {
             """,
         subcommands: [
             Demo.self, BookCommand.self, BooksByCommand.self, TopRatedCommand.self, SQLCommand.self, Bench.self,
+            SetPriceCommand.self,
         ],
         defaultSubcommand: Demo.self
     )
