@@ -49,6 +49,9 @@ extension Connection {
     /// [`sqlite3_get_autocommit`](https://sqlite.org/c3ref/get_autocommit.html) is true again. A rollback has
     /// emptied the pending changes by then.
     func statementFinished(_ analysis: StatementAnalysis) {
+        if analysis.changesJournalMode {
+            usesWALIndexCheck = false  // the shared memory may go: never map it again
+        }
         if !analysis.isReadOnly || analysis.changesSchema {
             pendingChanges.tables.formUnion(analysis.tablesWritten)
             if analysis.changesSchema {
@@ -76,6 +79,13 @@ extension Connection {
     /// - Parameter prepared: Called with the statement's handle when it is prepared, before its first step.
     func externalChangeCount(prepared: (OpaquePointer) -> Void) throws(SQLiteError) -> UInt64 {
         guard isFile else { return 0 }
+        // The fast path: in WAL mode, every commit (of any process) rewrites the WAL-index header before it
+        // returns. Unchanged since it was read before the last full check: nothing committed since.
+        let header = usesWALIndexCheck ? WALIndexHeader(connection: handle) : nil
+        if let header, header == walIndexHeaderAtLastCheck {
+            return externalChanges
+        }
+        defer { walIndexHeaderAtLastCheck = header }
         let statement: Statement
         if let kept = dataVersionStatement {
             statement = kept
@@ -97,5 +107,35 @@ extension Connection {
         }
         lastDataVersion = version
         return externalChanges
+    }
+}
+
+/// The first copy of the WAL-index header, as raw words: equal copies mean no commit in between.
+struct WALIndexHeader: Equatable {
+    var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+
+    /// The header of `connection`'s main database, or `nil` when it has no WAL-index.
+    init?(connection: OpaquePointer) {
+        let found = withUnsafeMutableBytes(of: &words) { buffer in
+            locmem_wal_index_header(connection, buffer.baseAddress!.assumingMemoryBound(to: UInt64.self))
+        }
+        guard found != 0 else { return nil }
+    }
+
+    static func == (lhs: WALIndexHeader, rhs: WALIndexHeader) -> Bool {
+        lhs.words == rhs.words
+    }
+}
+
+extension Connection {
+    /// The journal mode (`wal`, `delete`, ...), read with a statement the trace hook never sees (it runs while
+    /// the connection opens, before the hook is installed).
+    func journalMode() throws(SQLiteError) -> String? {
+        let statement = try Statement.prepareSingle("PRAGMA journal_mode", connection: handle, cached: false)
+        defer { statement.finalize() }
+        guard try statement.step(), let handle = statement.handle, let text = sqlite3_column_text(handle, 0) else {
+            return nil
+        }
+        return String(cString: text).lowercased()
     }
 }

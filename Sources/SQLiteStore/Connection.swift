@@ -29,6 +29,11 @@ final class Connection {
     var lastDataVersion: Int64?
     /// How many times ``lastDataVersion`` was seen to move: commits by other connections, counted loosely.
     var externalChanges: UInt64 = 0
+    /// Whether the change check may compare the WAL-index header first (the database is in WAL mode, and no
+    /// statement of this connection has changed its journal or locking mode since).
+    var usesWALIndexCheck = false
+    /// The WAL-index header read just before the last `PRAGMA data_version` check.
+    var walIndexHeaderAtLastCheck: WALIndexHeader?
 
     private init(handle: OpaquePointer, isFile: Bool) {
         self.handle = handle
@@ -93,6 +98,9 @@ final class Connection {
             try executeScript("PRAGMA journal_mode = WAL")
         }
         try executeScript("PRAGMA foreign_keys = ON")
+        if isFile {
+            usesWALIndexCheck = try journalMode() == "wal"
+        }
     }
 
     // MARK: - Statements

@@ -23,21 +23,26 @@ import Testing
     }
 
     @Test func aCommitByAnotherProcessIsNoticed() throws {
-        let shell = try #require(
-            ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) },
-            "the sqlite3 shell is not installed")
         let test = try TestDatabase(.file)
         let path = try #require(test.path)
         #expect(try test.price(2) == 1200)
         #expect(try assertQueries(0, on: test.database) { try test.price(2) } == 1200)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: shell)
-        process.arguments = [path, "UPDATE books SET price = 1500 WHERE id = 2"]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
+        try SQLiteShellForTests.run("UPDATE books SET price = 1500 WHERE id = 2", on: path)
         #expect(try assertQueries(1, on: test.database) { try test.price(2) } == 1500)
         #expect(try assertQueries(0, on: test.database) { try test.price(2) } == 1500)
+    }
+
+    /// The WAL-index fast path is only for WAL databases; a rollback-journal file is checked with
+    /// `PRAGMA data_version` every time, and commits of other processes are noticed there too.
+    @Test(arguments: ["DELETE", "TRUNCATE"])
+    func aCommitByAnotherProcessIsNoticedOutsideWALMode(journalMode: String) throws {
+        let test = try TestDatabase(.file)
+        try test.database.execute("PRAGMA journal_mode = \(journalMode)")
+        #expect(try test.price(1) == 900)
+        #expect(try assertQueries(0, on: test.database) { try test.price(1) } == 900)
+        try SQLiteShellForTests.run("UPDATE books SET price = 901 WHERE id = 1", on: try #require(test.path))
+        #expect(try assertQueries(1, on: test.database) { try test.price(1) } == 901)
+        #expect(try assertQueries(0, on: test.database) { try test.price(1) } == 901)
     }
 
     @Test func ownWritesDoNotLookLikeOtherConnections() throws {
@@ -135,5 +140,20 @@ import Testing
         }
         #expect(failures.load(ordering: .relaxed) == 0)
         #expect(try test.price(3) == 150)
+    }
+}
+
+/// The `sqlite3` command-line shell, run as a child process: another process writing the database file.
+enum SQLiteShellForTests {
+    static func run(_ sql: String, on path: String) throws {
+        let shell = try #require(
+            ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "the sqlite3 shell is not installed")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: shell)
+        process.arguments = [path, sql]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "sqlite3 failed")
     }
 }
