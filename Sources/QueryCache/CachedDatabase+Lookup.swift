@@ -2,14 +2,18 @@ import LocMem
 import SQLiteStore
 
 /// A value computed by a miss, with the entry to store when the value may be cached.
+@usableFromInline
 struct LoadOutcome<Value: Sendable>: Sendable {
-    let value: Value
-    let entry: CachedResult<Value>?
+    @usableFromInline let value: Value
+    @usableFromInline let entry: CachedResult<Value>?
 }
 
 /// Thrown by a `getOrSet` loader whose result must not be stored; the loader's caller finds its value in its
 /// own `LoadOutcome`.
-struct UncacheableResult: Error {}
+@usableFromInline
+struct UncacheableResult: Error {
+    @usableFromInline init() {}
+}
 
 extension CachedDatabase {
     /// The read path of ``query(_:_:map:)`` and ``queryFirst(_:_:map:)``.
@@ -21,6 +25,10 @@ extension CachedDatabase {
     /// 3. A result found there (a hit, or another thread's load this call waited for) is served only when it is
     ///    this query's and its versions are all current. A stale one is deleted and loaded again, single-flight
     ///    (it counts as a hit, then a miss).
+    ///
+    /// Inlinable, as `LocMemCache.getOrSet`'s hit path: specialized for the caller's result type, the cast of
+    /// the cached entry is a pointer comparison instead of a runtime lookup.
+    @inlinable
     func read<T, Value: Sendable>(
         _ sql: String,
         _ arguments: [SQLiteValue],
@@ -28,7 +36,7 @@ extension CachedDatabase {
         map: (Row) throws -> T,
         wrap: ([T]) -> Value
     ) throws -> Value {
-        let changes = try database.changeState()
+        let changes = try database.changeState()  // lock-free in memory, outside a transaction
         let key = CachedResult<Value>.key(namespace: namespace, sql: sql, arguments: arguments, valueType: Value.self)
         func load() throws -> LoadOutcome<Value> {
             try self.load(sql, arguments, firstRowOnly: firstRowOnly, map: map, wrap: wrap)
@@ -76,7 +84,8 @@ extension CachedDatabase {
     }
 
     /// Loads without joining a flight, and stores the result when it may be cached.
-    private func loadAndKeep<Value: Sendable>(
+    @usableFromInline
+    func loadAndKeep<Value: Sendable>(
         _ key: String,
         _ load: () throws -> LoadOutcome<Value>
     ) throws -> Value {
@@ -92,7 +101,8 @@ extension CachedDatabase {
     /// The result gets no entry (it is returned, not kept) when the statement is volatile, when the open
     /// transaction has written one of its tables, or when SQLite re-prepared it during the run (the schema
     /// changed) and it now reads a table whose version was not taken.
-    private func load<T, Value: Sendable>(
+    @usableFromInline
+    func load<T, Value: Sendable>(
         _ sql: String,
         _ arguments: [SQLiteValue],
         firstRowOnly: Bool,

@@ -47,8 +47,8 @@ public final class CachedDatabase: Sendable {
     public let timeout: CacheTimeout
 
     /// Distinguishes this instance's results from another's in the same cache.
-    let namespace: UInt64
-    let state = InvalidationState()
+    @usableFromInline let namespace: UInt64
+    @usableFromInline let state = InvalidationState()
     private let observerID: Int
     /// Runs after a miss has run its SQL and released the connection, before its result is stored: lets the
     /// tests drive a write into exactly that gap.
@@ -102,6 +102,7 @@ public final class CachedDatabase: Sendable {
     /// - Complexity: A hit: the change check, hashing `sql` and the arguments, one cache lookup, and one atomic
     ///   load per table read. A miss: the query.
     /// - Note: Thread-safe.
+    @inlinable
     public func query<T: Sendable>(
         _ sql: String,
         _ arguments: [SQLiteValue] = [],
@@ -115,6 +116,7 @@ public final class CachedDatabase: Sendable {
     ///
     /// - Throws: As ``query(_:_:map:)``.
     /// - Note: Thread-safe.
+    @inlinable
     public func queryFirst<T: Sendable>(
         _ sql: String,
         _ arguments: [SQLiteValue] = [],

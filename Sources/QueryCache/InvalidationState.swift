@@ -2,8 +2,9 @@ import SQLiteStore
 import Synchronization
 
 /// One table's version: incremented by every committed change of the table. Never reset, never removed.
+@usableFromInline
 final class TableVersion: Sendable {
-    let value = Atomic<UInt64>(0)
+    @usableFromInline let value = Atomic<UInt64>(0)
 }
 
 /// The versions a cached result depends on: one counter per table, one epoch for everything.
@@ -13,11 +14,12 @@ final class TableVersion: Sendable {
 ///
 /// - Note: `Sendable`: the table map is behind a `Mutex` (taken on misses and commits only), the counters are
 ///   atomics.
+@usableFromInline
 final class InvalidationState: Sendable {
     /// Table versions by lowercased name. Grows with the tables ever read or written; never shrinks.
     private let versions = Mutex<[String: TableVersion]>([:])
     /// Bumped by DDL and by ``CachedDatabase/invalidateAll()``: invalidates every result.
-    let epoch = Atomic<UInt64>(0)
+    @usableFromInline let epoch = Atomic<UInt64>(0)
 
     /// The counters of `tables`, created at 0 when new.
     func counters(for tables: Set<String>) -> [TableVersion] {
@@ -53,12 +55,13 @@ final class InvalidationState: Sendable {
 }
 
 /// The versions a result was computed at: it may be served while they are all unchanged.
+@usableFromInline
 struct VersionStamp: Sendable {
-    let epoch: UInt64
+    @usableFromInline let epoch: UInt64
     /// ``SQLiteStore`` change counter for other connections' commits, at the time of the stamp.
-    let externalChanges: UInt64
-    let counters: [TableVersion]
-    let versions: [UInt64]
+    @usableFromInline let externalChanges: UInt64
+    @usableFromInline let counters: [TableVersion]
+    @usableFromInline let versions: [UInt64]
 
     /// Whether nothing the result depends on has changed: no DDL, no commit by another connection seen since,
     /// and no commit of one of its tables.
@@ -66,7 +69,7 @@ struct VersionStamp: Sendable {
     /// - Parameter externalChanges: The count of external commits seen by the caller's check, made at the start
     ///   of its call. A stamp taken by a later check (a larger count) is current too.
     /// - Complexity: O(*t*) atomic loads, *t* the number of tables the statement reads.
-    @inline(__always)
+    @inlinable
     func isCurrent(in state: InvalidationState, externalChanges: UInt64) -> Bool {
         guard self.externalChanges >= externalChanges,
               epoch == state.epoch.load(ordering: .sequentiallyConsistent)

@@ -1,6 +1,7 @@
 import CSQLite
 
 /// Tables a transaction changed: the tables it wrote, or everything (a schema change).
+@usableFromInline
 package struct TableChanges: Sendable, Hashable {
     /// Lowercased table names; tables of attached databases carry the database's name (`archive.books`).
     package var tables: Set<String> = []
@@ -19,8 +20,9 @@ package struct TableChanges: Sendable, Hashable {
     }
 
     /// Whether a statement that reads `tablesRead` may see one of these changes.
+    @usableFromInline
     package func affects(_ tablesRead: Set<String>) -> Bool {
-        everything || !tables.isDisjoint(with: tablesRead)
+        everything || (!tables.isEmpty && !tables.isDisjoint(with: tablesRead))  // empty: no hashing at all
     }
 }
 

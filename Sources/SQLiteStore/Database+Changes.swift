@@ -2,11 +2,12 @@ import Synchronization
 import CSQLite
 
 /// The connection's change state at one moment, for a reader that must know whether a result is current.
+@usableFromInline
 package struct ChangeState: Sendable {
     /// Commits by other connections or processes noticed so far (see ``Database/externalChangeCount()``).
-    package var externalChanges: UInt64
+    @usableFromInline package var externalChanges: UInt64
     /// What the open transaction has written and not committed yet; empty outside a transaction.
-    package var uncommitted: TableChanges
+    @usableFromInline package var uncommitted: TableChanges
 }
 
 /// What ``Database/read(_:_:firstRowOnly:beforeRun:map:)`` tells its caller before it runs the statement.
@@ -54,8 +55,14 @@ extension Database {
 
     /// The change state now: external commits noticed (see ``externalChangeCount()``) and, inside a
     /// transaction, what it has written so far.
+    @usableFromInline
     package func changeState() throws(SQLiteError) -> ChangeState {
-        try connection.withLock { (connection) throws(SQLiteError) -> ChangeState in
+        // In memory, no other connection commits, and only the thread holding the connection can be inside
+        // one of its transactions: other threads need not wait for it.
+        if !isFile && !connection.isHeldByCurrentThread {
+            return ChangeState(externalChanges: 0, uncommitted: TableChanges())
+        }
+        return try connection.withLock { (connection) throws(SQLiteError) -> ChangeState in
             try connection.changeState(ignoring: ignoredStatement)
         }
     }
@@ -72,6 +79,7 @@ extension Database {
     }
 
     /// Whether the calling thread holds the connection: it is inside ``inTransaction(_:)`` or a `map` closure.
+    @usableFromInline
     package var isConnectionHeldByCurrentThread: Bool {
         connection.isHeldByCurrentThread
     }

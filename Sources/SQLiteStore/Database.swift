@@ -36,6 +36,8 @@ public final class Database: Sendable {
     public let path: String
     /// Whether the database was opened read-only.
     public let isReadOnly: Bool
+    /// Whether the database is a file (other connections may change it), not `:memory:`.
+    let isFile: Bool
 
     /// The connection; every use of the `sqlite3*` handle goes through its lock.
     let connection: ReentrantMutex<Connection>
@@ -80,6 +82,7 @@ public final class Database: Sendable {
     public init(path: String, readOnly: Bool) throws(SQLiteError) {
         self.path = path
         self.isReadOnly = readOnly
+        self.isFile = path != ":memory:" && !path.isEmpty
         self.connection = ReentrantMutex(try Connection.open(path: path, readOnly: readOnly))
         installTraceHook()
     }
