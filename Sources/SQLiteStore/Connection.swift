@@ -137,12 +137,16 @@ final class Connection {
         if statement.isAnalysisStale {
             analysis = reanalyze(statement)
         }
+        let hasRun = statement.hasRun
+        statement.hasRun = false
         if statement.isCached {
             statement.reset()
         } else {
             statement.finalize()
         }
-        statementFinished(analysis)
+        if hasRun {
+            statementFinished(analysis)
+        }
     }
 
     private func prepareSingle(_ sql: String, cached: Bool) throws(SQLiteError) -> Statement {

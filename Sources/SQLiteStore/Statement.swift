@@ -25,6 +25,9 @@ final class Statement {
     let isCached: Bool
     /// Whether a run of the statement is in progress (a nested query of the same SQL must not reuse it).
     var isInUse = false
+    /// Whether the statement was stepped since it was checked out: only a statement that ran can have changed
+    /// anything (one prepared only to be analysed, or refused before it ran, did not).
+    var hasRun = false
     /// Incremented at each ``reset()``; rows made before a reset are no longer valid.
     private(set) var generation: UInt64 = 0
     /// What the statement reads and writes, from the authorizer (set by the ``Connection`` that prepared it).
@@ -175,6 +178,7 @@ final class Statement {
     /// - Throws: ``SQLiteError`` with SQLite's code and message.
     func step() throws(SQLiteError) -> Bool {
         let handle = try liveHandle()
+        hasRun = true
         switch sqlite3_step(handle) {
         case SQLITE_ROW:
             return true

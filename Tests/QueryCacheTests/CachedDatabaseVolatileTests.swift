@@ -109,3 +109,15 @@ import Testing
         try test.database.execute("DETACH DATABASE archive")
     }
 }
+
+/// Looking at a write without running it changes nothing, so it invalidates nothing.
+@Suite struct AnalysingWithoutRunningTests {
+    @Test func analysingOrRefusingAWriteInvalidatesNothing() throws {
+        let test = try TestDatabase()
+        #expect(try test.title(1) == "Earthsea")
+        _ = test.queries.tables(read: "DELETE FROM books")
+        #expect(throws: QueryCacheError.self) { try test.queries.dependencies(of: "DROP TABLE books") }
+        #expect(throws: QueryCacheError.self) { try test.queries.query("UPDATE books SET price = 0") { $0.value(0) } }
+        #expect(try assertQueries(0, on: test.database) { try test.title(1) } == "Earthsea")
+    }
+}
