@@ -32,6 +32,8 @@ enum CLIError: Error, CustomStringConvertible {
     case cache(CacheError)
     /// `CachedDatabase` refused a statement (`locmem sql` with a write).
     case query(QueryCacheError)
+    /// The demo's other process could not run.
+    case otherProcess(String)
 
     var description: String {
         switch self {
@@ -59,6 +61,8 @@ enum CLIError: Error, CustomStringConvertible {
             return error.description
         case .query(let error):
             return CLIError.oneLine(error.description)
+        case .otherProcess(let message):
+            return "the demo's other process: " + message
         }
     }
 

@@ -2,6 +2,12 @@ import Bookstore
 import Foundation
 import SQLiteStore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension LocMemCommand.Demo.Story {
     /// Scene 3: a second `locmem` process (`locmem set-price`) changes book 1's price in the database file
     /// with plain SQL. This process is not told: its next read notices the other connection's commit through
@@ -22,19 +28,31 @@ extension LocMemCommand.Demo.Story {
         try book(through: repository)
         let price = try repository.uncached.book(id: id)?.priceCents ?? 0
         let newPrice = price + 100
-        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["set-price", String(id), String(newPrice), "--db", path]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CLIError.database(SQLiteError(code: 1, message: "the other process (locmem set-price) failed"))
-        }
+        let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        try Self.run(executable, ["set-price", String(id), String(newPrice), "--db", path])
         print(terminal.paint(
             "  another process: locmem set-price \(id) \(newPrice) --db \(temporary == nil ? path : "<copy>")"
                 + "  → \(Formatting.price(cents: newPrice)), committed by its own connection", .dim))
         for _ in 1...2 { try book(through: repository) }
+    }
+
+    /// Runs `executable` with `arguments` as a child process and waits for it to exit successfully.
+    ///
+    /// `posix_spawn` rather than Foundation's `Process`, which fails under valgrind (it closes every descriptor
+    /// it finds, valgrind's own included), where CI runs the demo to look for leaks.
+    private static func run(_ executable: String, _ arguments: [String]) throws {
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, nil, nil, argv, environ)
+        guard spawned == 0 else {
+            throw CLIError.otherProcess("cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else {
+            throw CLIError.otherProcess("\(executable) \(arguments.joined(separator: " ")) failed (status \(status))")
+        }
     }
 
     /// The repository over a database file, its path, and the path to delete afterwards (a temporary copy).
