@@ -63,11 +63,13 @@ struct QueryCacheBenchmarks: RoundedSuite {
         folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("locmem-bench-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        progress("query cache: loading Fixtures/*.sql into a database file and an in-memory database")
-        let file = try Database(path: folder.appendingPathComponent("bookstore.sqlite").path)
-        try Fixtures.load(into: file)
+        progress("query cache: loading Fixtures/*.sql into an in-memory database, and a copy in a file")
         let memory = try Database.inMemory()
         try Fixtures.load(into: memory)
+        let path = folder.appendingPathComponent("bookstore.sqlite").path
+        try? FileManager.default.removeItem(atPath: path)
+        try memory.execute("VACUUM INTO '\(path.replacingOccurrences(of: "'", with: "''"))'")
+        let file = try Database(path: path)
         setups = try [("file", file), ("memory", memory)].map { storage, database in
             let repository = BookRepository(database: database, cache: cache, timeout: 300)
             let uncached = repository.uncached
