@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "LocMem", targets: ["LocMem"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "QueryCache", targets: ["QueryCache"]),
         .library(name: "Bookstore", targets: ["Bookstore"]),
         .library(name: "LocMemTesting", targets: ["LocMemTesting"]),
         .executable(name: "locmem", targets: ["LocMemCLI"]),
@@ -27,15 +28,17 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
-        .target(name: "Bookstore", dependencies: ["LocMem", "SQLiteStore"]),
+        // Automatic read-through for any SQL: dependencies from SQLite's authorizer, invalidation at commit.
+        .target(name: "QueryCache", dependencies: ["LocMem", "SQLiteStore"]),
+        .target(name: "Bookstore", dependencies: ["LocMem", "SQLiteStore", "QueryCache"]),
         // Test helpers for users of the read-through pattern (`assertQueries`).
         .target(name: "LocMemTesting", dependencies: ["LocMem", "SQLiteStore"]),
         // What `locmem bench` measures: the cache, its peers and the repository, side by side.
-        .target(name: "LocMemBenchmarks", dependencies: ["LocMem", "SQLiteStore", "Bookstore"]),
+        .target(name: "LocMemBenchmarks", dependencies: ["LocMem", "SQLiteStore", "QueryCache", "Bookstore"]),
         .executableTarget(
             name: "LocMemCLI",
             dependencies: [
-                "LocMem", "SQLiteStore", "Bookstore", "LocMemBenchmarks",
+                "LocMem", "SQLiteStore", "QueryCache", "Bookstore", "LocMemBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +46,10 @@ let package = Package(
         .executableTarget(name: "CrashWriter", dependencies: ["Bookstore", "SQLiteStore", "LocMem"]),
         .testTarget(name: "LocMemTests", dependencies: ["LocMem"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "LocMemTesting", "LocMem"]),
+        .testTarget(
+            name: "QueryCacheTests",
+            dependencies: ["QueryCache", "LocMemTesting", "LocMem", "SQLiteStore", "Bookstore"]
+        ),
         .testTarget(name: "BookstoreTests", dependencies: ["Bookstore", "LocMemTesting", "LocMem", "SQLiteStore"]),
         .testTarget(name: "LocMemBenchmarksTests", dependencies: ["LocMemBenchmarks"]),
         .testTarget(name: "LocMemCLITests", dependencies: ["LocMemCLI"]),

@@ -1,43 +1,31 @@
-import LocMem
 import SQLiteStore
 
 extension BookRepository {
     // MARK: - Writes
 
-    /// Sets a book's price, then invalidates the cached reads that show it.
+    /// Sets a book's price; once committed, the cached reads of `books` are invalid.
     ///
-    /// Runs in one transaction (a lookup of the book, then the `UPDATE`). Once it has committed,
-    /// it deletes `book:<id>` and `books-by-author:<authorID>` of the book's author, and, if the
-    /// book has reviews (only then can it be in a top-rated list, whose ``BookRating/book``
-    /// carries the price), bumps the top-rated generation. Nothing else is invalidated.
-    /// Django counterpart: `Book.objects.filter(pk=id).update(price_cents=...)` followed by
-    /// `cache.delete(...)`.
+    /// Runs in one transaction (a check that the book exists, then the `UPDATE`). The invalidation
+    /// is ``queries``' own: every cached read of the `books` table (books, author lists, top-rated
+    /// lists, whose ``BookRating/book`` carries the price) runs its query again; authors stay.
+    /// Django counterpart: `Book.objects.filter(pk=id).update(price_cents=...)`.
     ///
     /// - Throws: ``BookstoreError/negativePrice(_:)`` (checked before touching the database) or
     ///   ``BookstoreError/bookNotFound(_:)``; either way nothing has changed. A database error
     ///   is rethrown after the transaction has rolled back, and the cache is left as it was.
     public func updatePrice(bookID: Int64, priceCents: Int) throws {
         guard priceCents >= 0 else { throw BookstoreError.negativePrice(priceCents) }
-        let (authorID, hasReviews) = try database.inTransaction { () throws -> (Int64, Bool) in
-            let found = try database.queryFirst(SQL.bookForUpdate, [.integer(bookID)]) { row in
-                (try row.int64(0), try row.int(1) != 0)
-            }
-            guard let found else { throw BookstoreError.bookNotFound(bookID) }
+        try database.inTransaction {
+            let exists = try database.queryFirst(SQL.bookExists, [.integer(bookID)]) { _ in true } ?? false
+            guard exists else { throw BookstoreError.bookNotFound(bookID) }
             try database.execute(SQL.updatePrice, [.integer(Int64(priceCents)), .integer(bookID)])
-            return found
-        }
-        cache.delete(CacheKeys.book(bookID))
-        cache.delete(CacheKeys.booksByAuthor(authorID))
-        if hasReviews {
-            invalidateTopRated()
         }
     }
 
-    /// Adds a review to a book, then invalidates the top-rated lists.
+    /// Adds a review to a book; once committed, the top-rated lists (which read `reviews`) are invalid.
     ///
-    /// Runs in one transaction (a check that the book exists, then the `INSERT`). Once it has
-    /// committed, it bumps the top-rated generation, since averages and counts changed. The
-    /// cached `book:<id>` stays: a ``Book`` holds no review data, so it is still right.
+    /// Runs in one transaction (a check that the book exists, then the `INSERT`). Cached books
+    /// and author lists stay: they do not read `reviews`.
     ///
     /// - Parameters:
     ///   - bookID: the reviewed book, which must exist.
@@ -59,7 +47,6 @@ extension BookRepository {
             let id = try database.queryFirst(SQL.insertReview, arguments) { row in try row.int64(0) }
             return id ?? database.lastInsertRowID  // RETURNING always yields the row; never nil
         }
-        invalidateTopRated()
         return reviewID
     }
 }

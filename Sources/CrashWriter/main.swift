@@ -61,8 +61,8 @@ do {
         let body = "crash-writer run=\(run) seq=\(seq) book=\(book) price=\(price)"
         // Fill the cache first, so the write has something to invalidate.
         _ = try repository.book(id: book)
-        // BookRepository's writes become savepoints of this transaction, and commit together. (Their cache
-        // invalidation runs before the outer COMMIT; harmless here, where no other thread reads meanwhile.)
+        // BookRepository's writes become savepoints of this transaction, and commit together; the cached reads
+        // they change are invalidated when the outer COMMIT has succeeded.
         try database.inTransaction {
             try repository.addReview(bookID: book, rating: 1 + seq % 5, body: body)
             try repository.updatePrice(bookID: book, priceCents: price)

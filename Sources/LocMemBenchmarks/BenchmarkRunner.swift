@@ -39,8 +39,11 @@ public struct BenchmarkRunner: Sendable {
 
         let repository: RepositoryBenchmarks? = RepositoryBenchmarks.caseNames.contains(where: options.includes)
             ? try RepositoryBenchmarks(sampler: sampler, progress: progress) : nil
+        let queryCache: QueryCacheBenchmarks? = QueryCacheBenchmarks.caseNames.contains(where: options.includes)
+            ? try QueryCacheBenchmarks(sampler: sampler, progress: progress) : nil
+        defer { queryCache?.tearDown() }
         let cache = try CacheBenchmarks(sampler: sampler, progress: progress)
-        let suites: [any RoundedSuite] = (repository.map { [$0] } ?? []) + [cache]
+        let suites: [any RoundedSuite] = (repository.map { [$0] } ?? []) + (queryCache.map { [$0] } ?? []) + [cache]
         var order: [String] = []
         var rounds: [String: [MeasuredCase]] = [:]
         for round in 1...max(options.rounds, 1) {
@@ -63,6 +66,9 @@ public struct BenchmarkRunner: Sendable {
                     + "prepared once and reused from the database's statement cache, with the same row decoding. "
                     + "The database is SQLite in memory, loaded from Fixtures/*.sql. Every cached case is checked "
                     + "to run no SQL while measured.",
+                "CachedDatabase reads: the same BookRepository reads on a database file (every hit checks "
+                    + "PRAGMA data_version for other processes' commits) and in memory (no check), against a "
+                    + "plain LocMemCache.get of the same value under a key built beforehand.",
                 "Single-flight: the readers are threads released together on a cleared cache; queries are "
                     + "db.queryCount differences (SQLite's trace hook). Uncached: the same readers, no cache.",
             ]

@@ -156,6 +156,17 @@ public struct BenchmarkReport: Sendable, Codable {
                 target: target, atLeast: true, ratio: cached
             ))
         }
+        for operation in ["book(id:), file", "top-rated, file"] {
+            // The plain get over the hit: at least 0.5 when a hit costs at most 2x a plain get.
+            let hit = ratio(
+                baseline: BenchmarkResult.id(.repository, operation, QueryCacheBenchmarks.plainGet),
+                subject: BenchmarkResult.id(.repository, operation, Implementation.locMemCached)
+            )
+            goals.append(Goal(
+                summary: "CachedDatabase \(operation): a hit at most 2x a plain get (get / hit >= 0.5)",
+                target: 0.5, atLeast: true, ratio: hit
+            ))
+        }
         let threads = report.options.threadCounts.max() ?? 1
         func scaling(_ operation: String, _ summary: String, target: Double, strictly: Bool) -> Goal {
             let single = BenchmarkResult.id(.cache, operation, Implementation.locMem)

@@ -35,9 +35,16 @@ struct BookstoreSession {
     ///
     /// - Parameters:
     ///   - call: how the call is shown, such as `book(id: 1)`.
+    ///   - repository: the repository to call and whose database to watch; the session's by default.
     ///   - body: the call.
     /// - Throws: ``CLIError`` for the libraries' errors.
-    func measure<Value>(_ call: String, _ body: (BookRepository) throws -> Value) throws -> MeasuredCall<Value> {
+    func measure<Value>(
+        _ call: String,
+        through repository: BookRepository? = nil,
+        _ body: (BookRepository) throws -> Value
+    ) throws -> MeasuredCall<Value> {
+        let repository = repository ?? self.repository
+        let database = repository.database
         let clock = ContinuousClock()
         let statisticsBefore = cache.statistics
         let queriesBefore = database.queryCount

@@ -1,6 +1,7 @@
 import Bookstore
 import Foundation
 import LocMem
+import QueryCache
 import SQLiteStore
 
 /// Why a command could not do its work, told in one line.
@@ -29,6 +30,10 @@ enum CLIError: Error, CustomStringConvertible {
     case bookstore(BookstoreError)
     /// The cache refused its configuration.
     case cache(CacheError)
+    /// `CachedDatabase` refused a statement (`locmem sql` with a write).
+    case query(QueryCacheError)
+    /// The demo's other process could not run.
+    case otherProcess(String)
 
     var description: String {
         switch self {
@@ -54,6 +59,10 @@ enum CLIError: Error, CustomStringConvertible {
             return error.description
         case .cache(let error):
             return error.description
+        case .query(let error):
+            return CLIError.oneLine(error.description)
+        case .otherProcess(let message):
+            return "the demo's other process: " + message
         }
     }
 
@@ -65,6 +74,7 @@ enum CLIError: Error, CustomStringConvertible {
         case let error as FixturesError: CLIError.fixtures(error)
         case let error as BookstoreError: CLIError.bookstore(error)
         case let error as CacheError: CLIError.cache(error)
+        case let error as QueryCacheError: CLIError.query(error)
         default: error
         }
     }

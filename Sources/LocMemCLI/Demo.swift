@@ -7,15 +7,18 @@ extension LocMemCommand {
     ///
     /// Builds the bookstore (in memory, or the `--db` file), then: reads the same things several
     /// times (the first call runs SQL, the rest are cache hits), writes a price and re-reads
-    /// (the write invalidated the entries, so SQL runs again and shows the new price), waits past
-    /// the cache timeout and reads once more (expired, so SQL again), and ends with the cache's
-    /// statistics. Every line's source comes from the statements SQLite ran during the call.
+    /// (the write invalidated the entries, so SQL runs again and shows the new price), lets
+    /// another process change the price in the database file and re-reads (the change is noticed,
+    /// so SQL runs again), waits past the cache timeout and reads once more (expired, so SQL
+    /// again), and ends with the cache's statistics. Every line's source comes from the statements
+    /// SQLite ran during the call.
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Watch the first request hit the database and the rest hit the cache.",
             discussion: """
-                Reads, a write that invalidates, and an expiry after --timeout seconds (default 1, \
-                which the demo really waits out), then the cache statistics.
+                Reads, a write that invalidates, a write by another process that is noticed, and an \
+                expiry after --timeout seconds (default 1, which the demo really waits out), then the \
+                cache statistics.
                 """
         )
 
@@ -54,15 +57,20 @@ extension LocMemCommand {
             for _ in 1...2 { try story.topRated() }
 
             story.section(
-                "2. A write, then the same reads: the write deleted the entries it changed, so SQLite answers"
+                "2. A write, then the same reads: it changed the books table, so its readers ask SQLite again"
             )
             try story.updatePrice()
             for _ in 1...2 { try story.book() }
             try story.booksByAuthor()
 
+            story.section(
+                "3. Another process changes the database file: the next read notices and asks SQLite by itself"
+            )
+            try story.otherProcess()
+
             let wait = cache.timeout + Self.margin
             story.section(
-                "3. Wait \(Formatting.seconds(wait)), past the \(Formatting.seconds(cache.timeout)) timeout: "
+                "4. Wait \(Formatting.seconds(wait)), past the \(Formatting.seconds(cache.timeout)) timeout: "
                     + "the entry has expired, so SQLite answers again"
             )
             fflush(nil)   // show the heading before the pause, even when stdout is a pipe
@@ -124,8 +132,13 @@ extension LocMemCommand.Demo {
         }
 
         mutating func book() throws {
+            try book(through: session.repository)
+        }
+
+        /// Reads the book through `repository`, which may be another one than the session's (scene 3).
+        mutating func book(through repository: BookRepository) throws {
             let id = LocMemCommand.Demo.bookID
-            let measured = try session.measure(calls.book) { try $0.book(id: id) }
+            let measured = try session.measure(calls.book, through: repository) { try $0.book(id: id) }
             record(measured, result: Formatting.summary(of: measured.value))
         }
 
@@ -162,8 +175,8 @@ extension LocMemCommand.Demo {
                     + "\(database.count) answered by SQLite (\(Formatting.count(statements, "SQL statement"))), "
                     + "\(ran.count - database.count) by the cache"
             )
-            print(terminal.paint("(statistics count cache lookups: a top-rated read looks up two keys, the list", .dim))
-            print(terminal.paint(" and the generation counter that writes bump to invalidate every list)", .dim))
+            print(terminal.paint("(statistics count cache lookups: a read that finds a result made stale by a write", .dim))
+            print(terminal.paint(" counts a hit, then a miss)", .dim))
         }
 
         private mutating func record<Value>(_ measured: MeasuredCall<Value>, result: String) {

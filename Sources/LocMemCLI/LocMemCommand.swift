@@ -3,7 +3,7 @@ import ArgumentParser
 /// `locmem`: the demo CLI. Each subcommand lives in a file of its own.
 ///
 /// Exit codes: 0 success; 1 the work failed (the database cannot be opened, is not SQLite or not
-/// a bookstore, or SQLite failed), with one `Error:` line on stderr; 2 `book` found no such book;
+/// a bookstore, or SQLite failed, or `sql` got a statement that is not a read), with one `Error:` line on stderr; 2 `book` found no such book;
 /// 64 bad arguments (argument-parser's usage error: the `Error:` line, then the usage).
 @main
 struct LocMemCommand: ParsableCommand {
@@ -12,10 +12,13 @@ struct LocMemCommand: ParsableCommand {
         abstract: "A read-through LocMem cache in front of SQLite: watch requests hit the database, then the cache.",
         discussion: """
             Exit codes: 0 success; 1 the command failed (the --db file is a directory, unreadable, not \
-            SQLite or not a bookstore, or SQLite failed), with one 'Error:' line on stderr; 2 'book' found \
-            no such book; 64 bad arguments.
+            SQLite or not a bookstore, SQLite failed, or 'sql' got a write), with one 'Error:' line on \
+            stderr; 2 'book' found no such book; 64 bad arguments.
             """,
-        subcommands: [Demo.self, BookCommand.self, BooksByCommand.self, TopRatedCommand.self, Bench.self],
+        subcommands: [
+            Demo.self, BookCommand.self, BooksByCommand.self, TopRatedCommand.self, SQLCommand.self, Bench.self,
+            SetPriceCommand.self,
+        ],
         defaultSubcommand: Demo.self
     )
 

@@ -13,13 +13,35 @@ final class Connection {
     /// Prepared statements by SQL text.
     private var cache = StatementCache()
     /// How many statements this connection compiled (cache misses and one-off statements).
-    private(set) var prepareCount = 0
+    var prepareCount = 0
+    /// Whether the database is a file (other connections and processes may change it), not `:memory:`.
+    let isFile: Bool
+    /// What the authorizer records while a statement is being prepared; `nil` the rest of the time.
+    var analysisInProgress: StatementAnalysis?
+    /// Tables changed by the open transaction, published to ``commitObservers`` once it commits.
+    var pendingChanges = TableChanges()
+    /// Called, on the committing thread with the connection held, with what each transaction changed.
+    var commitObservers: [Int: @Sendable (TableChanges) -> Void] = [:]
+    var nextObserverID = 0
+    /// The kept `PRAGMA data_version` statement of ``externalChangeCount()``, which the trace hook skips.
+    var dataVersionStatement: Statement?
+    /// The last `PRAGMA data_version` read; `nil` before the first check.
+    var lastDataVersion: Int64?
+    /// How many times ``lastDataVersion`` was seen to move: commits by other connections, counted loosely.
+    var externalChanges: UInt64 = 0
+    /// Whether the change check may compare the WAL-index header first (the database is in WAL mode, and no
+    /// statement of this connection has changed its journal or locking mode since).
+    var usesWALIndexCheck = false
+    /// The WAL-index header read just before the last `PRAGMA data_version` check.
+    var walIndexHeaderAtLastCheck: WALIndexHeader?
 
-    private init(handle: OpaquePointer) {
+    private init(handle: OpaquePointer, isFile: Bool) {
         self.handle = handle
+        self.isFile = isFile
     }
 
     deinit {
+        dataVersionStatement?.finalize()
         cache.removeAll()
         if sqlite3_close(handle) != SQLITE_OK {
             // Unreachable through this module's API: every statement was finalized above or by its maker.
@@ -58,9 +80,10 @@ final class Connection {
             throw error.opening(path)
         }
         // From here on, `connection`'s deinit closes the handle if set-up throws.
-        let connection = Connection(handle: handle)
+        let connection = Connection(handle: handle, isFile: path != ":memory:" && !path.isEmpty)
         do throws(SQLiteError) {
-            try connection.setUp(isFile: path != ":memory:" && !path.isEmpty, readOnly: readOnly)
+            connection.installChangeTracking()
+            try connection.setUp(isFile: connection.isFile, readOnly: readOnly)
         } catch {
             throw error.opening(path)
         }
@@ -75,6 +98,9 @@ final class Connection {
             try executeScript("PRAGMA journal_mode = WAL")
         }
         try executeScript("PRAGMA foreign_keys = ON")
+        if isFile {
+            usesWALIndexCheck = try journalMode() == "wal"
+        }
     }
 
     // MARK: - Statements
@@ -101,18 +127,59 @@ final class Connection {
     }
 
     /// Ends a statement's run: resets it and clears its bindings for the next use, or finalizes a one-off.
+    ///
+    /// Then notes what the run changed (see ``statementFinished(_:)``). When SQLite re-prepared the statement
+    /// during the run (after a schema change), it is analysed again first: what it wrote is what the new
+    /// analysis says, plus what the old one said.
     func release(_ statement: Statement) {
         statement.isInUse = false
+        var analysis = statement.analysis
+        if statement.isAnalysisStale {
+            analysis = reanalyze(statement)
+        }
+        let hasRun = statement.hasRun
+        statement.hasRun = false
         if statement.isCached {
             statement.reset()
         } else {
             statement.finalize()
         }
+        if hasRun {
+            statementFinished(analysis)
+        }
     }
 
     private func prepareSingle(_ sql: String, cached: Bool) throws(SQLiteError) -> Statement {
         prepareCount += 1
-        return try Statement.prepareSingle(sql, connection: handle, cached: cached)
+        let (statement, analysis) = try analyzing { () throws(SQLiteError) in
+            try Statement.prepareSingle(sql, connection: handle, cached: cached)
+        }
+        statement.setAnalysis(analysis)
+        return statement
+    }
+
+    /// Analyses a statement that SQLite re-prepared, with a separate prepare of the same SQL (SQLite does not
+    /// tell what its own re-prepare saw), and returns what the run may have changed: the writes of both
+    /// analyses. When that prepare fails (a table it used was dropped), a cached statement leaves the cache, so
+    /// its next use prepares it anew and reports the error, and every table is taken as changed.
+    private func reanalyze(_ statement: Statement) -> StatementAnalysis {
+        prepareCount += 1
+        var changed = statement.analysis
+        do throws(SQLiteError) {
+            let (fresh, analysis) = try analyzing { () throws(SQLiteError) in
+                try Statement.prepareSingle(statement.sql, connection: handle, cached: false)
+            }
+            fresh.finalize()
+            statement.setAnalysis(analysis)
+            changed.tablesWritten.formUnion(statement.analysis.tablesWritten)
+            changed.changesSchema = changed.changesSchema || statement.analysis.changesSchema
+        } catch {
+            if statement.isCached {
+                cache.remove(statement.sql)
+            }
+            changed.changesSchema = true
+        }
+        return changed
     }
 
     /// Runs one statement with `arguments` to completion, discarding any rows.
@@ -135,11 +202,16 @@ final class Connection {
             do throws(SQLiteError) {
                 while let current = next, current.pointee != 0 {
                     prepareCount += 1
-                    let (statement, tail) = try Statement.prepareFirst(
-                        current, fullSQL: sql, connection: handle, persistent: false)
+                    let ((statement, tail), analysis) = try analyzing { () throws(SQLiteError) in
+                        try Statement.prepareFirst(current, fullSQL: sql, connection: handle, persistent: false)
+                    }
                     next = tail
                     guard let statement else { continue }  // white space or a comment
-                    defer { statement.finalize() }
+                    statement.setAnalysis(analysis)
+                    defer {
+                        statement.finalize()
+                        statementFinished(statement.analysis)
+                    }
                     while try statement.step() {}
                 }
                 return .success(())
@@ -157,9 +229,9 @@ final class Connection {
         sqlite3_get_autocommit(handle) == 0
     }
 
-    /// The number of cached statements.
+    /// The number of statements kept prepared: the cache's, and the change check's `PRAGMA data_version`.
     var cachedStatementCount: Int {
-        cache.count
+        cache.count + (dataVersionStatement == nil ? 0 : 1)
     }
 
     /// The number of statements of this connection that are not finalized (cached ones included).

@@ -86,11 +86,15 @@ extension Database {
     /// Counts (and captures) a statement that SQLite starts. Runs inside `sqlite3_step`, on the stepping thread.
     ///
     /// For a trigger, SQLite reports an SQL comment (`-- TRIGGER name`) instead of the statement's own text: those
-    /// are skipped. A statement whose own text begins with a comment is still counted: its reported text is the
+    /// are skipped, and so is the internal `PRAGMA data_version` of ``externalChangeCount()``. A statement whose own text begins with a comment is still counted: its reported text is the
     /// statement's text (`sqlite3_sql`).
     private func statementDidStart(_ statement: OpaquePointer?, sql: UnsafePointer<CChar>) {
         if sql[0] == 0x2D, sql[1] == 0x2D, sql != UnsafePointer(sqlite3_sql(statement)) {
             return
+        }
+        let ignored = ignoredStatement.load(ordering: .relaxed)
+        if ignored != 0, UInt(bitPattern: statement) == ignored {
+            return  // the kept PRAGMA data_version of the change check: internal, not a query
         }
         startedStatements.add(1, ordering: .relaxed)
         guard activeCaptureCount.load(ordering: .relaxed) > 0 else { return }

@@ -36,6 +36,8 @@ public final class Database: Sendable {
     public let path: String
     /// Whether the database was opened read-only.
     public let isReadOnly: Bool
+    /// Whether the database is a file (other connections may change it), not `:memory:`.
+    let isFile: Bool
 
     /// The connection; every use of the `sqlite3*` handle goes through its lock.
     let connection: ReentrantMutex<Connection>
@@ -45,6 +47,9 @@ public final class Database: Sendable {
     let captures = Mutex(QueryCaptures())
     /// `captures.buffers.count`, readable without the lock: the trace hook's fast path when nothing captures.
     let activeCaptureCount = Atomic<Int>(0)
+    /// The address of the internal statement the trace hook does not count (the change check's
+    /// `PRAGMA data_version`), or 0.
+    let ignoredStatement = Atomic<UInt>(0)
 
     // MARK: - Opening
 
@@ -77,6 +82,7 @@ public final class Database: Sendable {
     public init(path: String, readOnly: Bool) throws(SQLiteError) {
         self.path = path
         self.isReadOnly = readOnly
+        self.isFile = path != ":memory:" && !path.isEmpty
         self.connection = ReentrantMutex(try Connection.open(path: path, readOnly: readOnly))
         installTraceHook()
     }
@@ -234,7 +240,8 @@ public final class Database: Sendable {
         connection.withLock { $0.prepareCount }
     }
 
-    /// How many statements the statement cache holds.
+    /// How many statements the connection keeps prepared: the statement cache, and the change check of
+    /// ``externalChangeCount()`` once used.
     package var cachedStatementCount: Int {
         connection.withLock { $0.cachedStatementCount }
     }

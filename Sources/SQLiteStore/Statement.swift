@@ -25,8 +25,16 @@ final class Statement {
     let isCached: Bool
     /// Whether a run of the statement is in progress (a nested query of the same SQL must not reuse it).
     var isInUse = false
+    /// Whether the statement was stepped since it was checked out: only a statement that ran can have changed
+    /// anything (one prepared only to be analysed, or refused before it ran, did not).
+    var hasRun = false
     /// Incremented at each ``reset()``; rows made before a reset are no longer valid.
     private(set) var generation: UInt64 = 0
+    /// What the statement reads and writes, from the authorizer (set by the ``Connection`` that prepared it).
+    var analysis = StatementAnalysis()
+    /// The `SQLITE_STMTSTATUS_REPREPARE` count ``analysis`` describes: when SQLite has re-prepared the
+    /// statement since (after a schema change), the analysis may be out of date.
+    var analyzedReprepareCount: Int32 = 0
 
     /// Column name to index, built on the first lookup by name.
     private var columnIndexes: [String: Int] = [:]
@@ -170,6 +178,7 @@ final class Statement {
     /// - Throws: ``SQLiteError`` with SQLite's code and message.
     func step() throws(SQLiteError) -> Bool {
         let handle = try liveHandle()
+        hasRun = true
         switch sqlite3_step(handle) {
         case SQLITE_ROW:
             return true
@@ -208,6 +217,28 @@ final class Statement {
             throw .misuse("statement used after it was finalized (its database was closed)", sql: sql)
         }
         return handle
+    }
+
+    /// How many times SQLite has re-prepared the statement after a schema change
+    /// ([`SQLITE_STMTSTATUS_REPREPARE`](https://sqlite.org/c3ref/c_stmtstatus_counter.html)).
+    var reprepareCount: Int32 {
+        handle.map { sqlite3_stmt_status($0, SQLITE_STMTSTATUS_REPREPARE, 0) } ?? analyzedReprepareCount
+    }
+
+    /// Keeps `analysis` as what the statement does now, completed with SQLite's read-only flag.
+    func setAnalysis(_ analysis: StatementAnalysis) {
+        var analysis = analysis
+        analysis.isReadOnly = handle.map { sqlite3_stmt_readonly($0) != 0 } ?? true
+        if analysis.runsPragma && !analysis.isReadOnly {
+            analysis.changesSchema = true  // a pragma that sets a value: take everything as changed
+        }
+        self.analysis = analysis
+        analyzedReprepareCount = reprepareCount
+    }
+
+    /// Whether SQLite re-prepared the statement since it was analysed.
+    var isAnalysisStale: Bool {
+        reprepareCount != analyzedReprepareCount
     }
 
     // MARK: - Columns

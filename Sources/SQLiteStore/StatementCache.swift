@@ -41,6 +41,11 @@ struct StatementCache {
         statements[sql] = statement
     }
 
+    /// Finalizes and drops the statement for `sql`, if any.
+    mutating func remove(_ sql: String) {
+        statements.removeValue(forKey: sql)?.finalize()
+    }
+
     /// Finalizes and drops every statement, before the connection closes.
     mutating func removeAll() {
         for statement in statements.values {

@@ -34,7 +34,6 @@ import Testing
 
     @Test(arguments: DatabaseKind.allCases)
     func concurrentThreadsReadingColdTopRatedBooksRunOneQuery(kind: DatabaseKind) throws {
-        // Also races the creation of the top-rated generation counter.
         let store = try TestBookstore(kind)
         let repo = store.repository
         let results = Mutex<Set<[BookRating]>>([])

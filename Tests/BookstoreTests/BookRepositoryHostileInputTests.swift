@@ -102,8 +102,6 @@ import Testing
         }
         #expect(again.allSatisfy { $0.0 == nil && $0.1 == nil && $0.2.isEmpty })
         #expect(again.count == ids.count)
-        #expect(store.cache.hasKey(BookRepository.CacheKeys.book(.min)))
-        #expect(store.cache.makeKey(BookRepository.CacheKeys.book(.min)) == ":1:book:-9223372036854775808")
     }
 
     @Test func writesWithExtremeArgumentsThrowTypedErrorsAndChangeNothing() throws {

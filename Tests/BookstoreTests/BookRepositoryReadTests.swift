@@ -70,9 +70,13 @@ import Testing
         #expect(first == nil)
         #expect(second == nil)
         // Stored as a nil Book?, which is a hit, not a miss.
-        let cached = store.cache.get(BookRepository.CacheKeys.book(999_999), as: Book?.self)
-        #expect(cached == .some(nil))
-        #expect(store.cache.get(BookRepository.CacheKeys.book(999_998), as: Book?.self) == nil)
+        let third = try assertQueries(0, on: store.database, cache: store.cache, hits: 1, misses: 0) {
+            try repo.book(id: 999_999)
+        }
+        #expect(third == nil)
+        try assertQueries(1, on: store.database, cache: store.cache, hits: 0, misses: 1) {
+            _ = try repo.book(id: 999_998)
+        }
     }
 
     @Test func missingAuthorIsCachedAsAbsentAndAnUnknownAuthorHasNoBooks() throws {

@@ -7,12 +7,10 @@ import Testing
 
 /// Eight threads doing mixed cache and repository operations against a cache far smaller than the data.
 ///
-/// The store must never hold more than `maxEntries`, and reads must equal the database. A cache-aside read racing a
-/// write of the same row may legally keep an old value until its timeout (see `BookRepository`'s note), so the
-/// threads are arranged to leave that race out and make every check exact: each thread alone writes and reads its
-/// own books; everybody reads authors and the books of authors nobody writes, which never change, and the
-/// top-rated lists, whose generation key makes them immune. After the threads have finished, every read through
-/// the repository must equal the database.
+/// The store must never hold more than `maxEntries`, and reads must equal the database. The threads are arranged
+/// to make every check exact: each thread alone writes and reads its own books; everybody reads authors and the
+/// books of authors nobody writes, which never change, and the top-rated lists. After the threads have finished,
+/// every read through the repository must equal the database.
 ///
 /// Size: `LOCMEM_SOAK_OPERATIONS` operations per thread (default 1,500); the seed is `LOCMEM_SOAK_SEED`
 /// (random by default, printed with any failure).

@@ -25,6 +25,7 @@ import Testing
             expected.append(BenchmarkResult.id(.repository, read, Implementation.sqliteUncached))
             expected.append(BenchmarkResult.id(.repository, read, Implementation.locMemCached))
         }
+        expected += QueryCacheBenchmarks.caseNames
         for threads in options.threadCounts {
             for operation in ["get hit", "get miss", "set"] {
                 for implementation in [Implementation.locMem, Implementation.nsCache, Implementation.mutexDictionary] {
@@ -56,7 +57,8 @@ import Testing
             #expect(flight.uncachedQueries == [3], "\(flight.read)")
             #expect(flight.consistent)
         }
-        #expect(report.goals.count == 12)
+        #expect(report.goals.count == 14)
+        #expect(report.goals.contains { $0.summary.hasPrefix("CachedDatabase book(id:), file: a hit at most 2x") })
         #expect(!report.table().isEmpty)
     }
 

@@ -32,7 +32,7 @@ import Testing
 
     @Test func everyLineSaysWhereTheAnswerCameFromWithUnits() throws {
         let lines = CallLine.all(in: try demo().stdout)
-        #expect(lines.count == 12)
+        #expect(lines.count == 15)
         for line in lines {
             // The source follows from the count SQLite reported: queries > 0 is the database.
             #expect((line.source == "database") == (line.queries > 0), "\(line)")
@@ -65,6 +65,19 @@ import Testing
         #expect(list.result.contains("first \(newPrice) "), "\(list)")
     }
 
+    @Test func aWriteByAnotherProcessIsNoticedByTheNextRead() throws {
+        let run = try demo()
+        let output = run.stdout.split(separator: "\n").map(String.init)
+        let other = try #require(output.firstIndex { $0.hasPrefix("  another process: locmem set-price 1 ") })
+        let newPrice = try #require(output[other].firstMatch(of: #/→ (\$\d+\.\d\d)/#)).1
+        let after = output[(other + 1)...].compactMap { CallLine($0) }
+        try #require(after.count >= 2)
+        #expect(after[0].call == "book(id: 1)" && after[0].source == "database" && after[0].queries == 1)
+        #expect(after[0].result.hasPrefix(newPrice + " "), "\(after[0])")
+        #expect(after[1].call == "book(id: 1)" && after[1].source == "cache" && after[1].queries == 0)
+        #expect(after[1].result.hasPrefix(newPrice + " "))
+    }
+
     @Test func theReadAfterTheTimeoutGoesBackToTheDatabase() throws {
         let run = try demo()
         #expect(run.stdout.contains("Wait 1.1 s, past the 1 s timeout"))
@@ -94,7 +107,7 @@ import Testing
         #expect(sets >= 1)
         #expect(culled == 0)
         #expect(expired == 1)
-        #expect(run.stdout.contains("calls             12 in all: 7 answered by SQLite"))
+        #expect(run.stdout.contains("calls             15 in all: 9 answered by SQLite"))
     }
 
     @Test func pipedOutputIsPlainAndStderrEmpty() throws {
@@ -108,7 +121,9 @@ import Testing
         #expect(run.exitCode == 0)
         #expect(run.stdout.contains("Wait 0.3 s, past the 0.2 s timeout"))
         let books = CallLine.all(in: run.stdout, call: "book(id: 1)")
-        #expect(books.map(\.source) == ["database", "cache", "cache", "database", "cache", "database"])
+        #expect(books.map(\.source) == [
+            "database", "cache", "cache", "database", "cache", "database", "database", "cache", "database",
+        ])
         #expect(run.seconds >= 0.3)
     }
 

@@ -1,0 +1,134 @@
+import LocMem
+import SQLiteStore
+
+/// A value computed by a miss, with the entry to store when the value may be cached.
+@usableFromInline
+struct LoadOutcome<Value: Sendable>: Sendable {
+    @usableFromInline let value: Value
+    @usableFromInline let entry: CachedResult<Value>?
+}
+
+/// Thrown by a `getOrSet` loader whose result must not be stored; the loader's caller finds its value in its
+/// own `LoadOutcome`.
+@usableFromInline
+struct UncacheableResult: Error {
+    @usableFromInline init() {}
+}
+
+extension CachedDatabase {
+    /// The read path of ``query(_:_:map:)`` and ``queryFirst(_:_:map:)``.
+    ///
+    /// 1. The change check (`PRAGMA data_version`, see `Database.changeState()`), which also tells whether an
+    ///    open transaction of this thread has written.
+    /// 2. `getOrSet` (single-flight) under the query's key, with a loader that takes the versions, then runs
+    ///    the SQL. One cache lookup: a hit counts one hit in the cache's statistics, a miss one miss.
+    /// 3. A result found there (a hit, or another thread's load this call waited for) is served only when it is
+    ///    this query's and its versions are all current. A stale one is deleted and loaded again, single-flight
+    ///    (it counts as a hit, then a miss).
+    ///
+    /// Inlinable, as `LocMemCache.getOrSet`'s hit path: specialized for the caller's result type, the cast of
+    /// the cached entry is a pointer comparison instead of a runtime lookup.
+    @inlinable
+    func read<T, Value: Sendable>(
+        _ sql: String,
+        _ arguments: [SQLiteValue],
+        firstRowOnly: Bool,
+        map: (Row) throws -> T,
+        wrap: ([T]) -> Value
+    ) throws -> Value {
+        let changes = try database.changeState()  // lock-free in memory, outside a transaction
+        let key = CachedResult<Value>.key(namespace: namespace, sql: sql, arguments: arguments, valueType: Value.self)
+        func load() throws -> LoadOutcome<Value> {
+            try self.load(sql, arguments, firstRowOnly: firstRowOnly, map: map, wrap: wrap)
+        }
+        func isServable(_ entry: CachedResult<Value>) -> Bool {
+            entry.isResult(of: namespace, sql, arguments)
+                && entry.stamp.isCurrent(in: state, externalChanges: changes.externalChanges)
+                && !changes.uncommitted.affects(entry.tables)
+        }
+        if database.isConnectionHeldByCurrentThread {
+            // Inside a transaction or a map closure: waiting for another thread's flight could deadlock, since
+            // that thread's query waits for the connection this thread holds.
+            if let entry = cache.get(key, as: CachedResult<Value>.self), isServable(entry) {
+                return entry.value
+            }
+            return try loadAndKeep(key, load)
+        }
+        for attempt in 0..<2 {
+            var own: LoadOutcome<Value>?
+            do {
+                let entry = try cache.getOrSet(key, timeout: timeout) { () throws -> CachedResult<Value> in
+                    let outcome = try load()
+                    own = outcome
+                    guard let entry = outcome.entry else { throw UncacheableResult() }
+                    return entry
+                }
+                if let own {
+                    return own.value
+                }
+                if isServable(entry) {
+                    return entry.value
+                }
+                if attempt == 0 {
+                    cache.delete(key)
+                }
+            } catch is UncacheableResult {
+                if let own {
+                    return own.value
+                }
+                break  // the leader's result may not be kept: run this call's own
+            }
+        }
+        // Another query's result under a colliding key, or results gone stale twice: load without the cache.
+        return try loadAndKeep(key, load)
+    }
+
+    /// Loads without joining a flight, and stores the result when it may be cached.
+    @usableFromInline
+    func loadAndKeep<Value: Sendable>(
+        _ key: String,
+        _ load: () throws -> LoadOutcome<Value>
+    ) throws -> Value {
+        let outcome = try load()
+        if let entry = outcome.entry {
+            cache.set(key, entry, timeout: timeout)
+        }
+        return outcome.value
+    }
+
+    /// Runs the query, with the versions of its tables taken before it runs (with the connection held).
+    ///
+    /// The result gets no entry (it is returned, not kept) when the statement is volatile, when the open
+    /// transaction has written one of its tables, or when SQLite re-prepared it during the run (the schema
+    /// changed) and it now reads a table whose version was not taken.
+    @usableFromInline
+    func load<T, Value: Sendable>(
+        _ sql: String,
+        _ arguments: [SQLiteValue],
+        firstRowOnly: Bool,
+        map: (Row) throws -> T,
+        wrap: ([T]) -> Value
+    ) throws -> LoadOutcome<Value> {
+        var stamp: VersionStamp?
+        var tables: Set<String> = []
+        let (values, reanalysis) = try database.read(sql, arguments, firstRowOnly: firstRowOnly, beforeRun: { context in
+            try Self.checkQueryable(context.analysis, sql)
+            guard context.analysis.volatility == nil,
+                  !context.state.uncommitted.affects(context.analysis.tablesRead)
+            else { return }
+            tables = context.analysis.tablesRead
+            stamp = state.stamp(for: tables, externalChanges: context.state.externalChanges)
+        }, map: map)
+        let value = wrap(values)
+        afterLoadForTesting?()
+        if let reanalysis, reanalysis.volatility != nil || !reanalysis.tablesRead.isSubset(of: tables) {
+            stamp = nil
+        }
+        guard let stamp else {
+            return LoadOutcome(value: value, entry: nil)
+        }
+        let entry = CachedResult(
+            namespace: namespace, sql: sql, arguments: arguments, tables: tables, stamp: stamp, value: value)
+        return LoadOutcome(value: value, entry: entry)
+    }
+}
