@@ -8,11 +8,13 @@ let package = Package(
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
         .library(name: "Bookstore", targets: ["Bookstore"]),
         .library(name: "LocMemTesting", targets: ["LocMemTesting"]),
+        .library(name: "LocMemRedis", targets: ["LocMemRedis"]),
         .executable(name: "locmem", targets: ["LocMemCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // The in-process cache. No SQLite, no Foundation.
@@ -28,8 +30,23 @@ let package = Package(
         ),
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
         .target(name: "Bookstore", dependencies: ["LocMem", "SQLiteStore"]),
+        // A focused Redis client on SwiftNIO (RESP2/RESP3, pipelining, a small pool); not a product.
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // LocMem's API on a Redis server: `RedisCache`, shared by processes and machines.
+        .target(
+            name: "LocMemRedis",
+            dependencies: ["LocMem", "RedisClient", .product(name: "Logging", package: "swift-log")]
+        ),
         // Test helpers for users of the read-through pattern (`assertQueries`).
         .target(name: "LocMemTesting", dependencies: ["LocMem", "SQLiteStore"]),
+        // Finds or starts a real redis-server for the tests (not a product).
+        .target(name: "RedisTestSupport"),
         // What `locmem bench` measures: the cache, its peers and the repository, side by side.
         .target(name: "LocMemBenchmarks", dependencies: ["LocMem", "SQLiteStore", "Bookstore"]),
         .executableTarget(
@@ -44,6 +61,10 @@ let package = Package(
         .testTarget(name: "LocMemTests", dependencies: ["LocMem"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "LocMemTesting", "LocMem"]),
         .testTarget(name: "BookstoreTests", dependencies: ["Bookstore", "LocMemTesting", "LocMem", "SQLiteStore"]),
+        .testTarget(
+            name: "LocMemRedisTests",
+            dependencies: ["LocMemRedis", "RedisClient", "RedisTestSupport", "LocMem"]
+        ),
         .testTarget(name: "LocMemBenchmarksTests", dependencies: ["LocMemBenchmarks"]),
         .testTarget(name: "LocMemCLITests", dependencies: ["LocMemCLI"]),
         // Depends on CrashWriter so that `swift test` builds the executable it runs.
