@@ -120,27 +120,16 @@ public final class RedisTestServer: Sendable {
         watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
         watchdog.arguments = [
             "-c", "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(server) 2>/dev/null; do sleep 1; done; "
-                + "kill \(server) 2>/dev/null",
+                + "kill -9 \(server) 2>/dev/null",
         ]
         watchdog.standardOutput = FileHandle.nullDevice
         watchdog.standardError = FileHandle.nullDevice
         try? watchdog.run()
     }
 
-    /// Stops the server (SIGTERM, then waits for it to exit). Calls fail until ``restart()``.
+    /// Stops the server abruptly (SIGKILL, as a crash would; SIGTERM may be blocked in a child of
+    /// the test process), then waits for it to exit. Calls fail until ``restart()``.
     public func stop() {
-        let pid = process.withLock { pid in
-            defer { pid = 0 }
-            return pid
-        }
-        guard pid > 0 else { return }
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
-
-    /// Kills the server abruptly (SIGKILL), as a crash would.
-    public func crash() {
         let pid = process.withLock { pid in
             defer { pid = 0 }
             return pid
