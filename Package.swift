@@ -63,7 +63,10 @@ let package = Package(
         .testTarget(name: "BookstoreTests", dependencies: ["Bookstore", "LocMemTesting", "LocMem", "SQLiteStore"]),
         .testTarget(
             name: "LocMemRedisTests",
-            dependencies: ["LocMemRedis", "RedisClient", "RedisTestSupport", "LocMem"]
+            dependencies: [
+                "LocMemRedis", "RedisClient", "RedisTestSupport", "LocMem",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "LocMemBenchmarksTests", dependencies: ["LocMemBenchmarks"]),
         .testTarget(name: "LocMemCLITests", dependencies: ["LocMemCLI"]),

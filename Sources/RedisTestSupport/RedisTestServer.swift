@@ -52,13 +52,15 @@ public final class RedisTestServer: Sendable {
     }
 
     /// Starts a server of its own on a free loopback port, with persistence off, and waits until it answers.
-    public static func start() throws(RedisTestServerError) -> RedisTestServer {
+    ///
+    /// - Parameter arguments: more `redis-server` options, such as `["--requirepass", "secret"]`.
+    public static func start(arguments: [String] = []) throws(RedisTestServerError) -> RedisTestServer {
         guard let binary else { throw .noBinary }
         var lastError = RedisTestServerError.notReady("never started")
         for _ in 0..<5 {
             let port = try freePort()
             do {
-                return try RedisTestServer(binary: binary, port: port)
+                return try RedisTestServer(binary: binary, port: port, arguments: arguments)
             } catch {
                 lastError = error  // most likely the port was taken in between; try another
             }
@@ -72,11 +74,13 @@ public final class RedisTestServer: Sendable {
     public var url: String { "redis://127.0.0.1:\(port)/0" }
 
     private let binary: String
+    private let arguments: [String]
     private let process: Mutex<pid_t>
 
-    private init(binary: String, port: Int) throws(RedisTestServerError) {
+    private init(binary: String, port: Int, arguments: [String]) throws(RedisTestServerError) {
         self.binary = binary
         self.port = port
+        self.arguments = arguments
         self.process = Mutex(0)
         try launch()
     }
@@ -91,7 +95,7 @@ public final class RedisTestServer: Sendable {
         process.arguments = [
             "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--daemonize", "no", "--loglevel", "warning", "--dir", FileManager.default.temporaryDirectory.path,
-        ]
+        ] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         do {
@@ -106,7 +110,7 @@ public final class RedisTestServer: Sendable {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if !process.isRunning { throw .notReady("redis-server exited at once (port \(port) taken?)") }
-            if Self.ping(port: port) { return }
+            if Self.answers(port: port) { return }
             usleep(10_000)
         }
         kill(pid, SIGKILL)
@@ -167,8 +171,8 @@ public final class RedisTestServer: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Whether a server on `port` answers `PING` with `+PONG`.
-    static func ping(port: Int) -> Bool {
+    /// Whether a server on `port` answers `PING` (with `+PONG`, or `-NOAUTH` when it wants a password).
+    static func answers(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -186,7 +190,7 @@ public final class RedisTestServer: Sendable {
         guard write(fd, ping, ping.count) == ping.count else { return false }
         var reply = [UInt8](repeating: 0, count: 16)
         let count = read(fd, &reply, reply.count)
-        return count >= 5 && String(decoding: reply[0..<5], as: UTF8.self) == "+PONG"
+        return count >= 5 && ["+PONG", "-NOAU"].contains(String(decoding: reply[0..<5], as: UTF8.self))
     }
 }
 
