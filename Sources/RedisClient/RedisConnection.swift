@@ -42,6 +42,10 @@ package final class RedisConnection: Sendable {
     /// Whether the connection is still open (it may still fail on the next command).
     package var isActive: Bool { channel.isActive }
 
+    /// Completed when the connection closes, however it closes (the server, the network, a
+    /// timeout, ``close()``): a tracking connection drops its invalidation-backed state then.
+    package var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+
     /// Connects, logs in and selects the database.
     ///
     /// - Parameters:
