@@ -29,7 +29,10 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
-        .target(name: "Bookstore", dependencies: ["LocMem", "SQLiteStore"]),
+        .target(
+            name: "Bookstore",
+            dependencies: ["LocMem", "SQLiteStore", .product(name: "Logging", package: "swift-log")]
+        ),
         // A focused Redis client on SwiftNIO (RESP2/RESP3, pipelining, a small pool); not a product.
         .target(
             name: "RedisClient",
@@ -60,7 +63,10 @@ let package = Package(
         .executableTarget(name: "CrashWriter", dependencies: ["Bookstore", "SQLiteStore", "LocMem"]),
         .testTarget(name: "LocMemTests", dependencies: ["LocMem"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "LocMemTesting", "LocMem"]),
-        .testTarget(name: "BookstoreTests", dependencies: ["Bookstore", "LocMemTesting", "LocMem", "SQLiteStore"]),
+        .testTarget(
+            name: "BookstoreTests",
+            dependencies: ["Bookstore", "LocMemTesting", "LocMem", "SQLiteStore", "LocMemRedis", "RedisTestSupport"]
+        ),
         .testTarget(
             name: "LocMemRedisTests",
             dependencies: [

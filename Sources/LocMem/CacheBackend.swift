@@ -14,8 +14,9 @@
 /// Values are `Codable & Sendable`: a server stores bytes, so what is cached must be encodable.
 /// The semantics are ``LocMemCache``'s (see there): a missing, expired or differently-typed entry is
 /// a miss; `timeout: 0` does not keep the value; `incr` of a missing key throws
-/// ``CacheError/keyNotFound(_:)``. A server backend adds the failures of a network:
-/// ``CacheError/connectionFailed(_:)`` and the other server cases of ``CacheError``.
+/// ``CacheError/keyNotFound(_:)``. Every requirement but `getOrSet` (which also rethrows its
+/// loader's error) throws only ``CacheError``; a server backend adds the failures of a network:
+/// ``CacheError/connectionFailed(_:)`` and the other server cases.
 ///
 /// The requirements take every argument (protocol requirements cannot have defaults, and
 /// defaulted `async` overloads in a protocol extension would win over ``LocMemCache``'s synchronous
@@ -28,39 +29,44 @@ public protocol CacheBackend: Sendable {
     func makeKey(_ key: String, version: Int?) -> String
 
     /// The live value of `key` if it is a `V`, else `nil`. Django's `get`.
-    func get<V: Codable & Sendable>(_ key: String, as type: V.Type, version: Int?) async throws -> V?
+    func get<V: Codable & Sendable>(_ key: String, as type: V.Type, version: Int?) async throws(CacheError) -> V?
 
     /// The live values of `keys` that are `V`s, keyed by the caller's keys. Django's `get_many`.
-    func getMany<V: Codable & Sendable>(_ keys: [String], as type: V.Type, version: Int?) async throws -> [String: V]
+    func getMany<V: Codable & Sendable>(_ keys: [String], as type: V.Type, version: Int?) async throws(CacheError)
+        -> [String: V]
 
     /// Stores `value` under `key`; a timeout of 0 or less removes the key. Django's `set`.
-    func set<V: Codable & Sendable>(_ key: String, _ value: V, timeout: CacheTimeout, version: Int?) async throws
+    func set<V: Codable & Sendable>(
+        _ key: String, _ value: V, timeout: CacheTimeout, version: Int?
+    ) async throws(CacheError)
 
     /// Stores `value` only if `key` is absent; `true` if it was. Django's `add`.
-    func add<V: Codable & Sendable>(_ key: String, _ value: V, timeout: CacheTimeout, version: Int?) async throws
-        -> Bool
+    func add<V: Codable & Sendable>(
+        _ key: String, _ value: V, timeout: CacheTimeout, version: Int?
+    ) async throws(CacheError) -> Bool
 
     /// Gives a live key a new expiry; `true` if it was live. Django's `touch`.
-    func touch(_ key: String, timeout: CacheTimeout, version: Int?) async throws -> Bool
+    func touch(_ key: String, timeout: CacheTimeout, version: Int?) async throws(CacheError) -> Bool
 
     /// Removes `key`; `true` if a live value was removed. Django's `delete`.
-    func delete(_ key: String, version: Int?) async throws -> Bool
+    func delete(_ key: String, version: Int?) async throws(CacheError) -> Bool
 
     /// Whether `key` holds a live value. Django's `has_key`.
-    func hasKey(_ key: String, version: Int?) async throws -> Bool
+    func hasKey(_ key: String, version: Int?) async throws(CacheError) -> Bool
 
     /// Adds `delta` to the integer under `key`, atomically; the new value. Django's `incr`.
-    func incr(_ key: String, by delta: Int, version: Int?) async throws -> Int
+    func incr(_ key: String, by delta: Int, version: Int?) async throws(CacheError) -> Int
 
     /// Subtracts `delta` from the integer under `key`, atomically; the new value. Django's `decr`.
-    func decr(_ key: String, by delta: Int, version: Int?) async throws -> Int
+    func decr(_ key: String, by delta: Int, version: Int?) async throws(CacheError) -> Int
 
     /// Stores every value; the keys that could not be stored. Django's `set_many`.
-    func setMany<V: Codable & Sendable>(_ values: [String: V], timeout: CacheTimeout, version: Int?) async throws
-        -> [String]
+    func setMany<V: Codable & Sendable>(
+        _ values: [String: V], timeout: CacheTimeout, version: Int?
+    ) async throws(CacheError) -> [String]
 
     /// Removes every key. Django's `delete_many`.
-    func deleteMany(_ keys: [String], version: Int?) async throws
+    func deleteMany(_ keys: [String], version: Int?) async throws(CacheError)
 
     /// The value under `key`, or `makeValue()`'s result, stored and returned. Django's `get_or_set`,
     /// single-flight within the process.
@@ -69,13 +75,13 @@ public protocol CacheBackend: Sendable {
     ) async throws -> V
 
     /// Moves the value of `key` to `version + delta`; the new version. Django's `incr_version`.
-    func incrVersion(_ key: String, by delta: Int, version: Int?) async throws -> Int
+    func incrVersion(_ key: String, by delta: Int, version: Int?) async throws(CacheError) -> Int
 
     /// Moves the value of `key` to `version - delta`; the new version. Django's `decr_version`.
-    func decrVersion(_ key: String, by delta: Int, version: Int?) async throws -> Int
+    func decrVersion(_ key: String, by delta: Int, version: Int?) async throws(CacheError) -> Int
 
     /// Removes this cache's entries. Django's `clear` (see each backend for which entries).
-    func clear() async throws
+    func clear() async throws(CacheError)
 
     /// Releases what the cache holds open (connections). Django's `close`.
     func close() async
