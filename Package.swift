@@ -59,6 +59,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The child processes of the near-cache tests: a NearCache driven by stdin, or a random workload.
+        .executableTarget(name: "NearCacheWorker", dependencies: ["LocMemRedis", "LocMem"]),
         // The child process the crash-safety tests kill mid-write (no product: only the tests run it).
         .executableTarget(name: "CrashWriter", dependencies: ["Bookstore", "SQLiteStore", "LocMem"]),
         .testTarget(name: "LocMemTests", dependencies: ["LocMem"]),
@@ -70,7 +72,7 @@ let package = Package(
         .testTarget(
             name: "LocMemRedisTests",
             dependencies: [
-                "LocMemRedis", "RedisClient", "RedisTestSupport", "LocMem",
+                "LocMemRedis", "RedisClient", "RedisTestSupport", "LocMem", "NearCacheWorker",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),

@@ -4,6 +4,10 @@ import NIOCore
 import RedisClient
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A ``RedisCache`` with a ``LocMemCache`` in front of it in every process, kept coherent by the
 /// Redis server itself: reads at LocMem's speed, and another process's write seen by the next read
 /// within the invalidation delay (a fraction of a millisecond on one machine).
@@ -99,6 +103,7 @@ public final class NearCache: CacheBackend {
             endpoint: redis.pool.endpoint,
             options: RedisTrackingConnection.Options(
                 prefixes: Self.trackedPrefixes(configuration),
+                clientName: "locmem-near-\(getpid())-\(instance)",
                 heartbeatInterval: Self.timeAmount(nearOptions.heartbeatInterval),
                 heartbeatTimeout: Self.timeAmount(nearOptions.heartbeatTimeout),
                 connectTimeout: Self.timeAmount(options.connectTimeout),
@@ -166,6 +171,10 @@ public final class NearCache: CacheBackend {
 
     /// This cache's settings (those of ``redis``).
     public var configuration: CacheConfiguration { redis.configuration }
+
+    /// The name of the invalidation connection on the server, as `CLIENT LIST` shows it:
+    /// `locmem-near-<pid>-<n>`, `n` counting the near caches made in this process.
+    public var trackingClientName: String { tracking.options.clientName ?? "" }
 
     /// Whether the near level is in use: the invalidation connection has tracking on. When `false`,
     /// the level is empty and every read goes to Redis.

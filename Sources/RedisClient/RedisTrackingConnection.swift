@@ -44,6 +44,8 @@ package final class RedisTrackingConnection: Sendable {
     package struct Options: Sendable, Hashable {
         /// The key prefixes to be told about (`BCAST PREFIX`); empty: every key.
         package var prefixes: [String]
+        /// The connection's name on the server (`CLIENT SETNAME`), as `CLIENT LIST` shows it.
+        package var clientName: String?
         /// How often a `PING` is sent on the connection.
         package var heartbeatInterval: TimeAmount
         /// How long a `PING` (and, when connecting, `HELLO` and `CLIENT TRACKING`) may wait for its
@@ -54,11 +56,12 @@ package final class RedisTrackingConnection: Sendable {
         package var maximumBackoff: TimeAmount
 
         package init(
-            prefixes: [String], heartbeatInterval: TimeAmount = .milliseconds(500),
+            prefixes: [String], clientName: String? = nil, heartbeatInterval: TimeAmount = .milliseconds(500),
             heartbeatTimeout: TimeAmount = .seconds(1), connectTimeout: TimeAmount = .seconds(2),
             initialBackoff: TimeAmount = .milliseconds(100), maximumBackoff: TimeAmount = .seconds(2)
         ) {
             self.prefixes = prefixes
+            self.clientName = clientName
             self.heartbeatInterval = heartbeatInterval
             self.heartbeatTimeout = heartbeatTimeout
             self.connectTimeout = connectTimeout
@@ -189,11 +192,16 @@ package final class RedisTrackingConnection: Sendable {
         for prefix in options.prefixes {
             arguments += ["PREFIX", .string(prefix)]
         }
+        var commands = [RedisCommand("CLIENT", arguments)]
+        if let name = options.clientName {
+            commands.insert(RedisCommand("CLIENT", ["SETNAME", .string(name)]), at: 0)
+        }
         do {
-            let reply = try await connection.send(RedisCommand("CLIENT", arguments))
-            if case .error(let message) = reply {
-                await connection.close()
-                return failed("\(endpoint): CLIENT TRACKING refused: \(message)")
+            for reply in try await connection.send(pipeline: commands) {
+                if case .error(let message) = reply {
+                    await connection.close()
+                    return failed("\(endpoint): CLIENT SETNAME/TRACKING refused: \(message)")
+                }
             }
         } catch {
             await connection.close()
