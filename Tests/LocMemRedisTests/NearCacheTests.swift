@@ -209,6 +209,32 @@ struct NearCacheTests {
         await cache.close()
     }
 
+    /// The placeholder rule, with the race made likely: the reply of a read of a large value takes
+    /// milliseconds to arrive and decode, and another client replaces the value meanwhile, so its
+    /// invalidation (a few bytes, on the other connection) arrives first. Kept, the old value would
+    /// be served for `nearTimeout` (60 s); it must not be.
+    @Test func anInvalidationThatOvertakesALargeReplyIsNotKeptNear() async throws {
+        let prefix = T.uniquePrefix()
+        let cache = try await T.nearCache(prefix: prefix)
+        let writer = try await RedisCache(url: try RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: prefix))
+        let large = String(repeating: "x", count: 8 << 20)
+        for round in 0..<5 {
+            try await writer.set("big", large, timeout: .never)
+            #expect(await T.timeUntil { cache.statistics.invalidations > round * 2 } != nil)
+            let reading = Task { try await cache.get("big", as: String.self)?.count }
+            try await Task.sleep(for: .milliseconds(2))
+            try await writer.set("big", "small-\(round)", timeout: .never)
+            let read = try await reading.value
+            #expect(read == large.count || read == "small-\(round)".count)
+            let delay = try await T.timeUntil { try await cache.get("big", as: String.self) == "small-\(round)" }
+            #expect(try #require(delay, "round \(round): the large value stayed near") <= T.bound)
+            if cache.statistics.discardedFills > 0 { break }
+        }
+        #expect(cache.statistics.discardedFills > 0, "the race never happened in 5 rounds: \(cache.statistics)")
+        await writer.close()
+        await cache.close()
+    }
+
     @Test func invalidOptionsAreRejectedNamingTheField() async throws {
         let url = try RedisTestServer.sharedURL()
         let cases: [(NearCacheOptions, String)] = [
