@@ -224,9 +224,14 @@ public final class NearCache: CacheBackend {
     /// A near miss: reads Redis and keeps the value near if nothing changed the key meanwhile.
     @usableFromInline
     func _getFromRedis<V: Codable & Sendable>(_ key: String, as type: V.Type, version: Int?) async throws(CacheError) -> V? {
+        // The key was checked (and any warning reported) by the near level's `get`.
         let finalKey = makeKey(key, version: version)
         guard let ticket = level.beginFill(finalKey) else {
-            return try await redis.get(key, as: V.self, version: version)
+            switch try await redis.run(RedisCommand("GET", [.string(finalKey)])) {
+            case .null: return nil
+            case .bulkString(let stored): return RedisValueCodec.decode(stored, as: V.self)
+            case let reply: throw redis.unexpected(reply, to: "GET")
+            }
         }
         let started = MonotonicClock().now()
         let replies: [RESPValue]
@@ -315,7 +320,7 @@ public final class NearCache: CacheBackend {
     /// holds the key, else one `EXISTS`.
     public func hasKey(_ key: String, version: Int? = nil) async throws(CacheError) -> Bool {
         if level.values.hasKey(key, version: version) { return true }
-        return try await redis.hasKey(key, version: version)
+        return try await redis.integer(RedisCommand("EXISTS", [.string(makeKey(key, version: version))])) > 0
     }
 
     /// The value under `key`, or the result of `makeValue`, stored with `timeout` and returned.

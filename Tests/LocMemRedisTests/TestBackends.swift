@@ -9,12 +9,14 @@ import Testing
 enum BackendKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case locMem
     case redis
+    /// `NearCache`: the same suite through its near level (the behaviour must not change).
+    case near
 
     var testDescription: String { rawValue }
 
     /// The kinds to test here: Redis only when a server is available (see `RedisTestServer`).
     static var available: [BackendKind] {
-        RedisTestServer.isAvailable ? [.locMem, .redis] : [.locMem]
+        RedisTestServer.isAvailable ? [.locMem, .redis, .near] : [.locMem]
     }
 }
 
@@ -42,6 +44,11 @@ struct TestBackend: Sendable {
             var configuration = configuration
             configuration.keyPrefix = unique + configuration.keyPrefix
             cache = try await RedisCache(url: try RedisTestServer.sharedURL(), configuration: configuration)
+        case .near:
+            clock = nil
+            var configuration = configuration
+            configuration.keyPrefix = unique + configuration.keyPrefix
+            cache = try await NearCache(url: try RedisTestServer.sharedURL(), configuration: configuration)
         }
     }
 
