@@ -51,11 +51,11 @@ let package = Package(
         // Finds or starts a real redis-server for the tests (not a product).
         .target(name: "RedisTestSupport"),
         // What `locmem bench` measures: the cache, its peers and the repository, side by side.
-        .target(name: "LocMemBenchmarks", dependencies: ["LocMem", "SQLiteStore", "Bookstore"]),
+        .target(name: "LocMemBenchmarks", dependencies: ["LocMem", "SQLiteStore", "Bookstore", "LocMemRedis"]),
         .executableTarget(
             name: "LocMemCLI",
             dependencies: [
-                "LocMem", "SQLiteStore", "Bookstore", "LocMemBenchmarks",
+                "LocMem", "SQLiteStore", "Bookstore", "LocMemBenchmarks", "LocMemRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -80,6 +80,7 @@ struct Bench: ParsableCommand {
         }
         Self.printError("bench: done in \(Int(Date().timeIntervalSince(started).rounded())) s")
         print(json ? try report.json() : report.table())
+        try NearCacheCommand.bench(options: options, json: json) { line in Self.printError("bench: \(line)") }
         if report.machine.isDebugBuild {
             Self.printError("bench: WARNING: this is a DEBUG build; measure with `swift run -c release locmem bench`")
         }
