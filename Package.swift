@@ -77,7 +77,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LocMemBenchmarksTests", dependencies: ["LocMemBenchmarks"]),
-        .testTarget(name: "LocMemCLITests", dependencies: ["LocMemCLI"]),
+        .testTarget(name: "LocMemCLITests", dependencies: ["LocMemCLI", "RedisTestSupport"]),
         // Depends on CrashWriter so that `swift test` builds the executable it runs.
         .testTarget(name: "CrashSafetyTests", dependencies: ["CrashWriter", "Bookstore", "SQLiteStore"]),
     ]

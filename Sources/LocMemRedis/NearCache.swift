@@ -97,6 +97,7 @@ public final class NearCache: CacheBackend {
             location: "LocMemRedis.NearCache-\(instance)", configuration: configuration, maxEntries: nearOptions.maxEntries
         )
         self.level = level
+        self._near = level.values
         let logger = self.logger
         let failures = FailureCount()
         tracking = RedisTrackingConnection(
@@ -217,9 +218,10 @@ public final class NearCache: CacheBackend {
         return try await _getFromRedis(key, as: V.self, version: version)
     }
 
-    /// The near level's values, for the inlined hit path of ``get(_:as:version:)``.
+    /// The near level's values (``NearLevel/values``), stored here so that the inlined hit path of
+    /// ``get(_:as:version:)`` reaches them with one load.
     @usableFromInline
-    var _near: LocMemCache { level.values }
+    let _near: LocMemCache
 
     /// A near miss: reads Redis and keeps the value near if nothing changed the key meanwhile.
     @usableFromInline
@@ -340,6 +342,11 @@ public final class NearCache: CacheBackend {
     }
 
     // MARK: - Closing
+
+    /// A cache dropped without ``close()`` stops its invalidation connection all the same.
+    deinit {
+        tracking.cancel()
+    }
 
     /// Closes the invalidation connection and the Redis connections, and empties the near level.
     /// Later calls throw ``CacheError/connectionFailed(_:)``, as ``RedisCache/close()``.

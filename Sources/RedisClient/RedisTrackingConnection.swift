@@ -121,6 +121,17 @@ package final class RedisTrackingConnection: Sendable {
         await task?.value
     }
 
+    /// Stops without waiting: no event follows, and the background task closes the connection
+    /// and ends at its next wake-up (for an owner's `deinit`, which cannot wait).
+    package func cancel() {
+        let task = state.withLock { state in
+            state.closed = true
+            state.live = nil
+            return state.task
+        }
+        task?.cancel()
+    }
+
     // MARK: - The background loop
 
     /// Heartbeats on the live connection; after it fails, attempts again at once, then with backoff.

@@ -26,11 +26,12 @@ struct NearCacheProcessTests {
             }
             #expect(answer.hasPrefix("value v\(round - 1) "), "round \(round): \(answer)")
             #expect(try await reader.send("get key") == "value v\(round - 1) near")
-            // ...the writer changes it, and the reader drops its copy (timed on CLOCK_MONOTONIC, which
-            // both processes share) and reads the new value from Redis.
+            // ...and watches it; the writer changes it, and the reader drops its copy (timed on
+            // CLOCK_MONOTONIC, which both processes share) and reads the new value from Redis.
+            #expect(try await reader.send("wait-gone key 5000") == "waiting")
             let written = try await writer.send("set key v\(round)").split(separator: " ")
             let writeReturned = try #require(UInt64(written[2]))
-            let gone = try await reader.send("wait-gone key 5000").split(separator: " ")
+            let gone = try await reader.nextLine(seconds: 10).split(separator: " ")
             try #require(gone.first == "gone", "round \(round): the reader kept its copy for 5 s")
             let droppedAt = try #require(UInt64(gone[1]))
             let lag = Duration.nanoseconds(Int64(droppedAt) - Int64(writeReturned))

@@ -90,7 +90,7 @@ final class NearCacheWorkerProcess: Sendable {
         throw CancellationError()
     }
 
-    /// Sends one command and returns the worker's answer.
+    /// Sends one command and returns the worker's (first) answer.
     @discardableResult
     func send(_ command: String) async throws -> String {
         process.withLock { $0.input.write(Data((command + "\n").utf8)) }
