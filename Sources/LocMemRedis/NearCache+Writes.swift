@@ -90,8 +90,7 @@ extension NearCache {
     @discardableResult
     public func incrVersion(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
         let current = version ?? configuration.version
-        let (target, overflow) = current.addingReportingOverflow(delta)
-        return try await dropping(versionKeys(key, current, overflow ? nil : target)) { () async throws(CacheError) in
+        return try await droppingVersions(of: key, current, current.addingReportingOverflow(delta)) { () async throws(CacheError) in
             try await redis.incrVersion(key, by: delta, version: version)
         }
     }
@@ -100,14 +99,19 @@ extension NearCache {
     @discardableResult
     public func decrVersion(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
         let current = version ?? configuration.version
-        let (target, overflow) = current.subtractingReportingOverflow(delta)
-        return try await dropping(versionKeys(key, current, overflow ? nil : target)) { () async throws(CacheError) in
+        return try await droppingVersions(of: key, current, current.subtractingReportingOverflow(delta)) { () async throws(CacheError) in
             try await redis.decrVersion(key, by: delta, version: version)
         }
     }
 
-    private func versionKeys(_ key: String, _ current: Int, _ target: Int?) -> [String] {
-        [makeKey(key, version: current)] + (target.map { [makeKey(key, version: $0)] } ?? [])
+    /// Runs a version move, then drops `key` at its current and (unless it overflowed) target version.
+    private func droppingVersions(
+        of key: String, _ current: Int, _ target: (partialValue: Int, overflow: Bool),
+        _ move: () async throws(CacheError) -> Int
+    ) async throws(CacheError) -> Int {
+        var keys = [makeKey(key, version: current)]
+        if !target.overflow { keys.append(makeKey(key, version: target.partialValue)) }
+        return try await dropping(keys, move)
     }
 
     /// Removes this cache's entries (by prefix, or the whole database with `flushingDatabase`), as
