@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "LocMemCLI",
             dependencies: [
-                "LocMem", "SQLiteStore", "Bookstore", "LocMemBenchmarks",
+                "LocMem", "SQLiteStore", "Bookstore", "LocMemBenchmarks", "LocMemRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -6,7 +6,7 @@ import Bookstore
 /// The shared body of `book`, `books-by` and `top-rated`: opens the session, measures each call
 /// (see ``BookstoreSession/measure(_:_:)``), then prints either the call table, the cache
 /// statistics and `details` of the last result, or a ``JSONReport``.
-struct RepeatedCall<Value: Encodable> {
+struct RepeatedCall<Value: Encodable & Sendable> {
     /// The subcommand's name, for the JSON report.
     var command: String
     /// How the call is shown, such as `book(id: 1)`.
@@ -15,6 +15,8 @@ struct RepeatedCall<Value: Encodable> {
     var callOptions: CallOptions
     /// The call itself.
     var perform: (BookRepository) throws -> Value
+    /// The same call on the shared cache, for `--cache redis://...` (see ``SharedCacheSession``).
+    var performShared: @Sendable (SharedCacheSession.Repository) async throws -> Value
     /// A few words about a result, for the table's result column.
     var summary: (Value) -> String
     /// Lines printed after the table about the last result; none by default.
@@ -23,6 +25,9 @@ struct RepeatedCall<Value: Encodable> {
     /// Makes the calls, prints them, and returns them.
     @discardableResult
     func run() throws -> [MeasuredCall<Value>] {
+        if let url = cacheOptions.cacheURL {
+            return try runShared(url: url)
+        }
         let session = try BookstoreSession(options: cacheOptions)
         var calls: [MeasuredCall<Value>] = []
         for _ in 0..<callOptions.count {

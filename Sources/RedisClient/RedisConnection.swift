@@ -1,6 +1,10 @@
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Timeouts and limits of a connection.
 package struct RedisConnectionOptions: Sendable, Hashable {
     /// How long establishing the connection (TCP, then `HELLO`/`AUTH`/`SELECT`) may take.
@@ -138,7 +142,12 @@ package final class RedisConnection: Sendable {
             return "no connection within \(connectTimeout.nanoseconds / 1_000_000) ms (connect timeout)"
         }
         if let error = error as? NIOConnectionError {
-            if let first = error.connectionErrors.first { return "cannot connect (\(first.error))" }
+            if let first = error.connectionErrors.first {
+                if let io = first.error as? IOError {
+                    return "cannot connect (\(String(cString: strerror(io.errnoCode)).lowercased()))"
+                }
+                return "cannot connect (\(first.error))"
+            }
             if let dns = error.dnsAAAAError ?? error.dnsAError { return "cannot resolve host (\(dns))" }
         }
         return "cannot connect (\(error))"
