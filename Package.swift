@@ -61,6 +61,8 @@ let package = Package(
         ),
         // The child process the crash-safety tests kill mid-write (no product: only the tests run it).
         .executableTarget(name: "CrashWriter", dependencies: ["Bookstore", "SQLiteStore", "LocMem"]),
+        // The child process of the multi-process Redis tests (no product: only the tests run it).
+        .executableTarget(name: "RedisCacheWorker", dependencies: ["LocMemRedis", "LocMem"]),
         .testTarget(name: "LocMemTests", dependencies: ["LocMem"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "LocMemTesting", "LocMem"]),
         .testTarget(
@@ -70,12 +72,12 @@ let package = Package(
         .testTarget(
             name: "LocMemRedisTests",
             dependencies: [
-                "LocMemRedis", "RedisClient", "RedisTestSupport", "LocMem",
+                "LocMemRedis", "RedisClient", "RedisTestSupport", "LocMem", "RedisCacheWorker",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "LocMemBenchmarksTests", dependencies: ["LocMemBenchmarks"]),
-        .testTarget(name: "LocMemCLITests", dependencies: ["LocMemCLI"]),
+        .testTarget(name: "LocMemCLITests", dependencies: ["LocMemCLI", "RedisTestSupport"]),
         // Depends on CrashWriter so that `swift test` builds the executable it runs.
         .testTarget(name: "CrashSafetyTests", dependencies: ["CrashWriter", "Bookstore", "SQLiteStore"]),
     ]
