@@ -51,7 +51,7 @@ let package = Package(
         // Finds or starts a real redis-server for the tests (not a product).
         .target(name: "RedisTestSupport"),
         // What `locmem bench` measures: the cache, its peers and the repository, side by side.
-        .target(name: "LocMemBenchmarks", dependencies: ["LocMem", "SQLiteStore", "Bookstore"]),
+        .target(name: "LocMemBenchmarks", dependencies: ["LocMem", "SQLiteStore", "Bookstore", "LocMemRedis"]),
         .executableTarget(
             name: "LocMemCLI",
             dependencies: [

@@ -1,6 +1,7 @@
 import Bookstore
 import Foundation
 import LocMem
+import LocMemBenchmarks
 
 extension LocMemCommand.Demo {
     /// The demo with `--cache redis://...`: the same story on `CacheAsideBookRepository<RedisCache>`,
@@ -41,7 +42,7 @@ extension LocMemCommand.Demo {
             print("  cache     \(session.cacheDescription)")
             let before = session.serverStatistics
             // Entries another run left on the server would make every call a hit: start clean.
-            try blockingAwait { [cache = session.cache] () async throws(CacheError) in try await cache.clear() }
+            try runBlocking { [cache = session.cache] () async throws(CacheError) in try await cache.clear() }
 
             section("1. The same reads, again and again: the first call asks SQLite, Redis answers the rest")
             for _ in 1...3 { try book() }

@@ -1,9 +1,8 @@
 import Bookstore
-import Dispatch
 import LocMem
 import LocMemRedis
 import SQLiteStore
-import Synchronization
+import LocMemBenchmarks
 
 /// What the commands run against with `--cache redis://...`: the database, a `RedisCache` shared
 /// with other processes, and the `CacheAsideBookRepository` that reads through the one into the other.
@@ -28,7 +27,7 @@ struct SharedCacheSession {
         let opened = try BookstoreDatabase.open(path: options.databasePath)
         let configuration = CacheConfiguration(timeout: options.timeout, keyPrefix: "locmem-cli")
         do {
-            cache = try blockingAwait { () async throws(CacheError) -> RedisCache in
+            cache = try runBlocking { () async throws(CacheError) -> RedisCache in
                 try await RedisCache(url: url, configuration: configuration)
             }
         } catch {
@@ -49,7 +48,7 @@ struct SharedCacheSession {
         let database = database
         let cache = cache
         do {
-            return try blockingAwait { () async throws -> MeasuredCall<Value> in
+            return try runBlocking { () async throws -> MeasuredCall<Value> in
                 let statisticsBefore = try? await cache.serverStatistics()
                 let queriesBefore = database.queryCount
                 let clock = ContinuousClock()
@@ -72,7 +71,7 @@ struct SharedCacheSession {
     /// The server's counters now (server-wide), or zeros if the server cannot be asked.
     var serverStatistics: CacheStatistics {
         let cache = cache
-        return (try? blockingAwait { () async throws(CacheError) in try await cache.serverStatistics() }) ?? CacheStatistics()
+        return (try? runBlocking { () async throws(CacheError) in try await cache.serverStatistics() }) ?? CacheStatistics()
     }
 
     /// `in-memory database, seeded from Fixtures/ in 140 ms`, as ``BookstoreSession/databaseDescription``.
@@ -91,7 +90,7 @@ struct SharedCacheSession {
     /// Closes the connections.
     func close() {
         let cache = cache
-        blockingAwait { await cache.close() }
+        runBlocking { await cache.close() }
     }
 
     /// `RedisCache at 127.0.0.1:6379, timeout 1 s, keys locmem-cli:1:*`
@@ -106,23 +105,4 @@ struct SharedCacheSession {
         return "the cache server failed: \(Formatting.count(statistics.degradedReads, "read")) answered by SQLite "
             + "instead, \(Formatting.count(statistics.failedInvalidations, "invalidation")) failed"
     }
-}
-
-/// Runs `body` on the concurrency runtime and blocks the calling thread (the CLI's main thread,
-/// never one of the runtime's) until it finishes.
-func blockingAwait<T: Sendable, E: Error>(_ body: @escaping @Sendable () async throws(E) -> T) throws(E) -> T {
-    let outcome = Mutex<Result<T, E>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let result: Result<T, E>
-        do throws(E) {
-            result = .success(try await body())
-        } catch {
-            result = .failure(error)
-        }
-        outcome.withLock { $0 = result }
-        done.signal()
-    }
-    done.wait()
-    return try outcome.withLock { $0! }.get()
 }
