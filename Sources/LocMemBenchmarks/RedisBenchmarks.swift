@@ -49,7 +49,8 @@ public struct RedisBenchmarks: Sendable {
         if let django, options.includes("redis/") {
             progress("redis: Django: running \(django.script.path)")
             do {
-                report.django = try DjangoRedisPeer.run(python: django.python, script: django.script, url: url, quick: options.isQuick)
+                report.django = try DjangoRedisPeer.run(
+                    python: django.python, script: django.script, url: url, quick: options.isQuick)
             } catch {
                 report.djangoError = "\(error)"
             }
@@ -58,42 +59,60 @@ public struct RedisBenchmarks: Sendable {
     }
 
     private func measureSwift() async throws -> RedisBenchmarkReport {
-        let cache = try await RedisCache(url: url, configuration: CacheConfiguration(timeout: 300, keyPrefix: "locmem-bench"))
-        defer { Task { [cache] in try? await cache.clear(); await cache.close() } }
+        let cache = try await RedisCache(
+            url: url, configuration: CacheConfiguration(timeout: 300, keyPrefix: "locmem-bench"))
+        defer {
+            Task { [cache] in
+                try? await cache.clear()
+                await cache.close()
+            }
+        }
         var report = RedisBenchmarkReport(address: cache.address, serverVersion: try await serverVersion(cache))
         let keys = (0..<1_024).map { "key:\($0)" }
         for key in keys { try await cache.set(key, "value", timeout: .default) }
         try await cache.set("counter", 0, timeout: .never)
         let many = Array(keys.prefix(100))
         guard try await cache.get(keys[1], as: String.self) == "value",
-              try await cache.getMany(many, as: String.self).count == 100
+            try await cache.getMany(many, as: String.self).count == 100
         else { throw BenchmarkError.setUpFailed("redis: the keys just set are not all there") }
 
         let mask = keys.count - 1
         let position = RoundRobin()
         @Sendable func nextKey() -> String { keys[position.next() & mask] }
         let cases: [(String, @Sendable (Int) async throws -> Int)] = [
-            ("get hit", { n in
-                var total = 0
-                for _ in 0..<n { total += try await cache.get(nextKey(), as: String.self)?.utf8.count ?? 0 }
-                guard total == 5 * n else { throw BenchmarkError.setUpFailed("redis get hit: a miss") }
-                return total
-            }),
-            ("set", { n in
-                for _ in 0..<n { try await cache.set(nextKey(), "value", timeout: .default) }
-                return n
-            }),
-            ("incr", { n in
-                var last = 0
-                for _ in 0..<n { last = try await cache.incr("counter") }
-                return last
-            }),
-            ("getMany 100", { n in
-                var total = 0
-                for _ in 0..<n { total += try await cache.getMany(many, as: String.self).count }
-                guard total == 100 * n else { throw BenchmarkError.setUpFailed("redis getMany: a miss") }
-                return total
-            }),
+            (
+                "get hit",
+                { n in
+                    var total = 0
+                    for _ in 0..<n { total += try await cache.get(nextKey(), as: String.self)?.utf8.count ?? 0 }
+                    guard total == 5 * n else { throw BenchmarkError.setUpFailed("redis get hit: a miss") }
+                    return total
+                }
+            ),
+            (
+                "set",
+                { n in
+                    for _ in 0..<n { try await cache.set(nextKey(), "value", timeout: .default) }
+                    return n
+                }
+            ),
+            (
+                "incr",
+                { n in
+                    var last = 0
+                    for _ in 0..<n { last = try await cache.incr("counter") }
+                    return last
+                }
+            ),
+            (
+                "getMany 100",
+                { n in
+                    var total = 0
+                    for _ in 0..<n { total += try await cache.getMany(many, as: String.self).count }
+                    guard total == 100 * n else { throw BenchmarkError.setUpFailed("redis getMany: a miss") }
+                    return total
+                }
+            ),
         ]
         for (operation, body) in cases where options.includes("redis/\(operation)/RedisCache") {
             progress("redis/\(operation)/RedisCache")
@@ -124,9 +143,21 @@ public struct RedisBenchmarks: Sendable {
         let position = RoundRobin()
         @Sendable func nextID() -> Int64 { ids[position.next() & 1_023] }
         let bodies: [@Sendable (Int) async throws -> Int] = [
-            { n in var total = 0; for _ in 0..<n { total += try await local.book(id: nextID())?.priceCents ?? 0 }; return total },
-            { n in var total = 0; for _ in 0..<n { total += try await shared.book(id: nextID())?.priceCents ?? 0 }; return total },
-            { n in var total = 0; for _ in 0..<n { total += try uncached.book(id: nextID())?.priceCents ?? 0 }; return total },
+            { n in
+                var total = 0
+                for _ in 0..<n { total += try await local.book(id: nextID())?.priceCents ?? 0 }
+                return total
+            },
+            { n in
+                var total = 0
+                for _ in 0..<n { total += try await shared.book(id: nextID())?.priceCents ?? 0 }
+                return total
+            },
+            { n in
+                var total = 0
+                for _ in 0..<n { total += try uncached.book(id: nextID())?.priceCents ?? 0 }
+                return total
+            },
         ]
         for (name, (implementation, body)) in zip(names, zip(Self.readThrough, bodies)) where options.includes(name) {
             progress(name)
@@ -221,19 +252,27 @@ public struct RedisBenchmarkReport: Sendable, Codable {
     public func table() -> String {
         var lines = [
             "Redis: \(address), redis-server \(serverVersion); one operation in flight on one connection "
-                + "(redis-benchmark -c 1 -P 1); medians per operation",
+                + "(redis-benchmark -c 1 -P 1); medians per operation"
         ]
         if let django {
-            lines.append("  Django: Python \(django.python), Django \(django.django), redis-py \(django.redis), same server, same run")
+            lines.append(
+                "  Django: Python \(django.python), Django \(django.django), redis-py \(django.redis), "
+                    + "same server, same run"
+            )
         } else if let djangoError {
             lines.append("  Django: NOT RUN: \(djangoError)")
         } else {
             lines.append("  Django: not run (add --with-django)")
         }
-        func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
-        func left(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-        lines.append("  " + pad("operation", 14) + left("RedisCache", 11) + left("p99", 10) + left("Django", 11)
-            + left("redis-benchmark", 17) + left("Django/Swift", 14) + left("Swift/r-b", 11))
+        func pad(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - text.count))
+        }
+        func left(_ text: String, _ width: Int) -> String {
+            String(repeating: " ", count: max(0, width - text.count)) + text
+        }
+        lines.append(
+            "  " + pad("operation", 14) + left("RedisCache", 11) + left("p99", 10) + left("Django", 11)
+                + left("redis-benchmark", 17) + left("Django/Swift", 14) + left("Swift/r-b", 11))
         var goals: [String] = []
         for operation in RedisBenchmarks.operations {
             guard let swift = swift[operation] else { continue }
@@ -241,14 +280,21 @@ public struct RedisBenchmarkReport: Sendable, Codable {
             let toolValue = redisBenchmark[operation]
             let versusDjango = djangoValue.map { $0 / swift.median }
             let versusTool = toolValue.map { swift.median / $0 }
-            lines.append("  " + pad(operation, 14) + left(Format.latency(swift.median), 11) + left(Format.latency(swift.p99), 10)
-                + left(djangoValue.map(Format.latency) ?? "-", 11) + left(toolValue.map(Format.latency) ?? "-", 17)
-                + left(versusDjango.map(Format.ratio) ?? "-", 14) + left(versusTool.map(Format.ratio) ?? "-", 11))
+            lines.append(
+                "  " + pad(operation, 14) + left(Format.latency(swift.median), 11) + left(Format.latency(swift.p99), 10)
+                    + left(djangoValue.map(Format.latency) ?? "-", 11) + left(toolValue.map(Format.latency) ?? "-", 17)
+                    + left(versusDjango.map(Format.ratio) ?? "-", 14) + left(versusTool.map(Format.ratio) ?? "-", 11))
             if let versusDjango {
-                goals.append("\(versusDjango >= 3 ? "MET" : "NOT MET")  \(operation): \(Format.ratio(versusDjango)) Django's RedisCache (goal >= 3x)")
+                goals.append(
+                    "\(versusDjango >= 3 ? "MET" : "NOT MET")  \(operation): \(Format.ratio(versusDjango)) "
+                        + "faster than Django's RedisCache (goal >= 3x)"
+                )
             }
             if let versusTool {
-                goals.append("\(versusTool <= 1.5 ? "MET" : "NOT MET")  \(operation): \(Format.ratio(versusTool)) redis-benchmark's round trip (goal <= 1.5x)")
+                goals.append(
+                    "\(versusTool <= 1.5 ? "MET" : "NOT MET")  \(operation): \(Format.ratio(versusTool)) "
+                        + "redis-benchmark's round trip (goal <= 1.5x)"
+                )
             }
         }
         if !readThrough.isEmpty {
@@ -256,7 +302,9 @@ public struct RedisBenchmarkReport: Sendable, Codable {
             lines.append("  read-through book(id:) hit (CacheAsideBookRepository), median / p99:")
             for implementation in RedisBenchmarks.readThrough {
                 guard let measured = readThrough[implementation] else { continue }
-                lines.append("    " + pad(implementation, 20) + left(Format.latency(measured.median), 10) + left(Format.latency(measured.p99), 10))
+                lines.append(
+                    "    " + pad(implementation, 20) + left(Format.latency(measured.median), 10)
+                        + left(Format.latency(measured.p99), 10))
             }
         }
         if !goals.isEmpty {
@@ -341,26 +389,9 @@ public enum DjangoRedisPeer {
     }
 
     static func run(python: String, script: URL, url: String, quick: Bool) throws -> DjangoRedisOutput {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path, "--url", url, "--json"] + (quick ? ["--quick"] : [])
-        let output = Pipe()
-        process.standardOutput = output
-        do {
-            try process.run()
-        } catch {
-            throw BenchmarkError.djangoFailed("cannot run \(python) \(script.path): \(error)")
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchmarkError.djangoFailed("\(python) \(script.path) exited with \(process.terminationStatus)")
-        }
-        do {
-            return try JSONDecoder().decode(DjangoRedisOutput.self, from: data)
-        } catch {
-            throw BenchmarkError.djangoFailed("unreadable output (\(error))")
-        }
+        try DjangoPeer.runScript(
+            python: python, script: script, arguments: ["--url", url, "--json"] + (quick ? ["--quick"] : [])
+        )
     }
 }
 

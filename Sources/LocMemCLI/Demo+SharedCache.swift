@@ -21,7 +21,8 @@ extension LocMemCommand.Demo {
                 topRated: "topRatedBooks(limit: \(limit))",
                 update: "updatePrice(bookID: \(bookID), priceCents: \(newPrice))"
             )
-            let table = CallTable(calls: [names.book, names.byAuthor, names.topRated, names.update], terminal: terminal)
+            let table = CallTable(
+                calls: [names.book, names.byAuthor, names.topRated, names.update], terminal: terminal)
             var ran: [Source] = []
             func show<Value>(_ measured: MeasuredCall<Value>, _ result: String) {
                 ran.append(measured.source)
@@ -56,7 +57,9 @@ extension LocMemCommand.Demo {
             }
 
             section("2. A write, then the same read: the write deleted the entries it changed, on the server")
-            let update = try session.measure(names.update) { try await $0.updatePrice(bookID: bookID, priceCents: newPrice) }
+            let update = try session.measure(names.update) {
+                try await $0.updatePrice(bookID: bookID, priceCents: newPrice)
+            }
             show(update, "\(Formatting.price(cents: oldPrice)) → \(Formatting.price(cents: newPrice))")
             for _ in 1...2 { try book() }
 
@@ -71,10 +74,12 @@ extension LocMemCommand.Demo {
 
             print()
             let statistics = session.serverStatistics - before
-            print("\(terminal.paint("server statistics", .bold)) \(Formatting.summary(of: statistics)) (INFO stats, all clients)")
+            let title = terminal.paint("server statistics", .bold)
+            print("\(title) \(Formatting.summary(of: statistics)) (INFO stats, all clients)")
             let database = ran.filter { $0 == .database }.count
-            print("\(terminal.paint("calls", .bold))             \(ran.count) in all: \(database) answered by SQLite, "
-                + "\(ran.count - database) by Redis")
+            print(
+                "\(terminal.paint("calls", .bold))             \(ran.count) in all: \(database) answered by SQLite, "
+                    + "\(ran.count - database) by Redis")
             if let note = session.degradedNote {
                 print(terminal.paint(note, .yellow))
             }

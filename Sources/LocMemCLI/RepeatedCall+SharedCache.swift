@@ -14,28 +14,12 @@ extension RepeatedCall {
             print(try JSONReport(command: command, calls: calls, statistics: statistics).encoded())
             return calls
         }
-        let terminal = cacheOptions.terminal
-        print(terminal.paint("\(call), \(Formatting.count(calls.count, "call"))", .bold))
-        print("  database  \(session.databaseDescription)")
-        print("  cache     \(session.cacheDescription)")
-        print()
-        let table = CallTable(calls: [call], terminal: terminal)
-        print(table.header)
-        for measured in calls {
-            print(table.line(measured, result: summary(measured.value)))
-        }
-        print()
-        print("\(terminal.paint("server statistics", .bold)) \(Formatting.summary(of: statistics)) (INFO stats, all clients)")
-        if let note = session.degradedNote {
-            print(terminal.paint(note, .yellow))
-        }
-        if let last = calls.last {
-            let lines = details(last.value, terminal)
-            if !lines.isEmpty {
-                print()
-                lines.forEach { print($0) }
-            }
-        }
+        let title = cacheOptions.terminal.paint("server statistics", .bold)
+        printReport(
+            calls, database: session.databaseDescription, cache: session.cacheDescription,
+            statistics: "\(title) \(Formatting.summary(of: statistics)) (INFO stats, all clients)",
+            notes: session.degradedNote.map { [$0] } ?? []
+        )
         return calls
     }
 }

@@ -38,10 +38,23 @@ struct RepeatedCall<Value: Encodable & Sendable> {
             print(try JSONReport(command: command, calls: calls, statistics: statistics).encoded())
             return calls
         }
+        let title = cacheOptions.terminal.paint("cache statistics", .bold)
+        printReport(
+            calls, database: session.databaseDescription, cache: session.cacheDescription,
+            statistics: "\(title)  \(Formatting.summary(of: statistics))"
+        )
+        return calls
+    }
+
+    /// Prints the calls as a table: the heading, the database and cache lines, one line per call,
+    /// the statistics line, any notes, then `details` of the last result.
+    func printReport(
+        _ calls: [MeasuredCall<Value>], database: String, cache: String, statistics: String, notes: [String] = []
+    ) {
         let terminal = cacheOptions.terminal
         print(terminal.paint("\(call), \(Formatting.count(calls.count, "call"))", .bold))
-        print("  database  \(session.databaseDescription)")
-        print("  cache     \(session.cacheDescription)")
+        print("  database  \(database)")
+        print("  cache     \(cache)")
         print()
         let table = CallTable(calls: [call], terminal: terminal)
         print(table.header)
@@ -49,7 +62,8 @@ struct RepeatedCall<Value: Encodable & Sendable> {
             print(table.line(measured, result: summary(measured.value)))
         }
         print()
-        print("\(terminal.paint("cache statistics", .bold))  \(Formatting.summary(of: statistics))")
+        print(statistics)
+        notes.forEach { print(terminal.paint($0, .yellow)) }
         if let last = calls.last {
             let lines = details(last.value, terminal)
             if !lines.isEmpty {
@@ -57,6 +71,5 @@ struct RepeatedCall<Value: Encodable & Sendable> {
                 lines.forEach { print($0) }
             }
         }
-        return calls
     }
 }

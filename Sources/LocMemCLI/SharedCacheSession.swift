@@ -1,8 +1,8 @@
 import Bookstore
 import LocMem
+import LocMemBenchmarks
 import LocMemRedis
 import SQLiteStore
-import LocMemBenchmarks
 
 /// What the commands run against with `--cache redis://...`: the database, a `RedisCache` shared
 /// with other processes, and the `CacheAsideBookRepository` that reads through the one into the other.
@@ -71,20 +71,13 @@ struct SharedCacheSession {
     /// The server's counters now (server-wide), or zeros if the server cannot be asked.
     var serverStatistics: CacheStatistics {
         let cache = cache
-        return (try? runBlocking { () async throws(CacheError) in try await cache.serverStatistics() }) ?? CacheStatistics()
+        return (try? runBlocking { () async throws(CacheError) in try await cache.serverStatistics() })
+            ?? CacheStatistics()
     }
 
     /// `in-memory database, seeded from Fixtures/ in 140 ms`, as ``BookstoreSession/databaseDescription``.
     var databaseDescription: String {
-        let seeded = seedDuration.map { " in " + Formatting.duration($0) } ?? ""
-        switch origin {
-        case .inMemory:
-            return "in-memory database, seeded from Fixtures/\(seeded)"
-        case .seededFile(let path):
-            return "\(path), new: seeded from Fixtures/\(seeded)"
-        case .existingFile(let path):
-            return "\(path), kept from an earlier run"
-        }
+        origin.description(seedDuration: seedDuration)
     }
 
     /// Closes the connections.

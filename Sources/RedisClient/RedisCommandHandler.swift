@@ -57,7 +57,8 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             return
         }
         let deadline = NIODeadline.now() + commandTimeout
-        outstanding.append(Outstanding(promise: request.promise, remaining: request.replyCount, replies: [], deadline: deadline))
+        outstanding.append(
+            Outstanding(promise: request.promise, remaining: request.replyCount, replies: [], deadline: deadline))
         if timer == nil { scheduleTimer(context: context, at: deadline) }
         context.write(wrapOutboundOut(request.bytes), promise: promise)
     }
@@ -78,7 +79,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             }
             if let buffer = received, buffer.readableBytes == 0 { received = nil }
         } catch {
-            fail(.protocolError(address: address, reason: "the server's reply is not RESP (\(error.reason))"), context: context)
+            fail(
+                .protocolError(address: address, reason: "the server's reply is not RESP (\(error.reason))"),
+                context: context)
         }
     }
 
@@ -88,10 +91,13 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             onPush?(elements)
         case .reply(let value):
             guard !outstanding.isEmpty else {
-                fail(.protocolError(address: address, reason: "the server sent a reply no command asked for"), context: context)
+                fail(
+                    .protocolError(address: address, reason: "the server sent a reply no command asked for"),
+                    context: context)
                 return
             }
-            if outstanding[outstanding.startIndex].remaining == 1 && outstanding[outstanding.startIndex].replies.isEmpty {
+            let head = outstanding[outstanding.startIndex]
+            if head.remaining == 1 && head.replies.isEmpty {
                 let head = outstanding.removeFirst()
                 head.promise.succeed(value)
             } else {
@@ -124,7 +130,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         guard let head = outstanding.first else { return }
         if head.deadline <= .now() {
             let milliseconds = commandTimeout.nanoseconds / 1_000_000
-            fail(.connectionFailed(address: address, reason: "no reply within \(milliseconds) ms (command timeout)"), context: context)
+            fail(
+                .connectionFailed(address: address, reason: "no reply within \(milliseconds) ms (command timeout)"),
+                context: context)
         } else {
             scheduleTimer(context: context, at: head.deadline)
         }

@@ -14,7 +14,9 @@ package struct RedisConnectionOptions: Sendable, Hashable {
     /// Ask for RESP3 with `HELLO 3` (falling back to RESP2 on servers before 6.0).
     package var preferRESP3 = true
 
-    package init(connectTimeout: TimeAmount = .seconds(2), commandTimeout: TimeAmount = .seconds(2), preferRESP3: Bool = true) {
+    package init(
+        connectTimeout: TimeAmount = .seconds(2), commandTimeout: TimeAmount = .seconds(2), preferRESP3: Bool = true
+    ) {
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
         self.preferRESP3 = preferRESP3
@@ -73,7 +75,8 @@ package final class RedisConnection: Sendable {
             }
             .connect(host: endpoint.host, port: endpoint.port)
             .flatMapErrorThrowing { error -> any Channel in
-                throw RedisClientError.connectionFailed(address: address, reason: describe(error, connectTimeout: connectTimeout))
+                throw RedisClientError.connectionFailed(
+                    address: address, reason: describe(error, connectTimeout: connectTimeout))
             }
         return channelFuture.flatMap { channel in
             handshake(channel: channel, endpoint: endpoint, options: options).flatMapError { error in
@@ -88,7 +91,8 @@ package final class RedisConnection: Sendable {
         channel: any Channel, endpoint: RedisEndpoint, options: RedisConnectionOptions
     ) -> EventLoopFuture<RedisConnection> {
         let address = endpoint.description
-        let auth: [RedisArgument] = endpoint.password.map { [.string(endpoint.username ?? "default"), .string($0)] } ?? []
+        let auth: [RedisArgument] =
+            endpoint.password.map { [.string(endpoint.username ?? "default"), .string($0)] } ?? []
         let hello: EventLoopFuture<Int>
         if options.preferRESP3 {
             let arguments: [RedisArgument] = auth.isEmpty ? ["3"] : ["3", "AUTH"] + auth
@@ -112,7 +116,8 @@ package final class RedisConnection: Sendable {
             guard endpoint.database != 0 else { return channel.eventLoop.makeSucceededFuture(connection) }
             return send(RedisCommand("SELECT", [.integer(endpoint.database)]), on: channel).flatMapThrowing { reply in
                 if case .error(let message) = reply {
-                    throw RedisClientError.connectionFailed(address: address, reason: "SELECT \(endpoint.database) refused: \(message)")
+                    throw RedisClientError.connectionFailed(
+                        address: address, reason: "SELECT \(endpoint.database) refused: \(message)")
                 }
                 return connection
             }
@@ -184,7 +189,8 @@ package final class RedisConnection: Sendable {
             .whenFailure { error in
                 promise.fail(
                     error as? RedisClientError
-                        ?? RedisClientError.connectionFailed(address: address, reason: "the connection is closed (\(error))")
+                        ?? RedisClientError.connectionFailed(
+                            address: address, reason: "the connection is closed (\(error))")
                 )
             }
         do {

@@ -22,8 +22,10 @@ package final class RedisConnectionPool: Sendable {
         package var initialBackoff: TimeAmount = .milliseconds(100)
         package var maximumBackoff: TimeAmount = .seconds(2)
 
-        package init(size: Int = 2, connection: RedisConnectionOptions = .init(),
-                     initialBackoff: TimeAmount = .milliseconds(100), maximumBackoff: TimeAmount = .seconds(2)) {
+        package init(
+            size: Int = 2, connection: RedisConnectionOptions = .init(),
+            initialBackoff: TimeAmount = .milliseconds(100), maximumBackoff: TimeAmount = .seconds(2)
+        ) {
             self.size = size
             self.connection = connection
             self.initialBackoff = initialBackoff
@@ -90,9 +92,10 @@ package final class RedisConnectionPool: Sendable {
             case .ready, .empty:
                 if let backoff = state.backoff, NIODeadline.now() < backoff.until {
                     let milliseconds = (backoff.until - NIODeadline.now()).nanoseconds / 1_000_000
-                    return .fail(.connectionFailed(
-                        address: address, reason: "\(backoff.reason); next attempt in \(max(milliseconds, 1)) ms"
-                    ))
+                    return .fail(
+                        .connectionFailed(
+                            address: address, reason: "\(backoff.reason); next attempt in \(max(milliseconds, 1)) ms"
+                        ))
                 }
                 let future = RedisConnection.connect(to: endpoint, options: options.connection)
                 state.slots[index] = .connecting(future)
@@ -115,12 +118,14 @@ package final class RedisConnectionPool: Sendable {
                 }
                 return connection
             } catch {
-                let failure = error as? RedisClientError
+                let failure =
+                    error as? RedisClientError
                     ?? .connectionFailed(address: address, reason: "cannot connect (\(error))")
                 state.withLock { state in
                     if case .connecting(let current) = state.slots[index], current === future {
                         state.slots[index] = .empty
-                        let next = state.backoff.map { min($0.current * 2, options.maximumBackoff) } ?? options.initialBackoff
+                        let next =
+                            state.backoff.map { min($0.current * 2, options.maximumBackoff) } ?? options.initialBackoff
                         state.backoff = Backoff(until: .now() + next, current: next, reason: failure.reason)
                     }
                 }

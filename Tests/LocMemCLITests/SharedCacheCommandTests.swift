@@ -14,7 +14,9 @@ struct SharedCacheCommandTests {
         #expect(demo.exitCode == 0, "\(demo.stderr)")
         #expect(demo.stdout.contains("RedisCache at"))
 
-        let first = try LocMemExecutable.run(["--cache", url, "book", "7", "--db", db, "--timeout", "30", "--repeat", "2"])
+        let first = try LocMemExecutable.run([
+            "--cache", url, "book", "7", "--db", db, "--timeout", "30", "--repeat", "2",
+        ])
         #expect(first.exitCode == 0, "\(first.stderr)")
         #expect(CallLine.all(in: first.stdout).map(\.source) == ["database", "cache"])
         // Another process, another connection: the book is already on the server.
@@ -26,10 +28,16 @@ struct SharedCacheCommandTests {
     @Test func aMalformedURLOrAnUnreachableServerIsOneErrorLineAndExitCode1() throws {
         let bad = try LocMemExecutable.run(["--cache", "http://127.0.0.1:6379", "book", "1"])
         #expect(bad.exitCode == 1)
-        #expect(bad.stderrLines == ["Error: Invalid cache configuration: url invalid Redis URL 'http://127.0.0.1:6379': it must start with redis://"])
+        #expect(
+            bad.stderrLines == [
+                "Error: Invalid cache configuration: url invalid Redis URL 'http://127.0.0.1:6379': it must start with redis://"
+            ])
         let port = try RedisTestServer.freePort()
         let down = try LocMemExecutable.run(["--cache", "redis://127.0.0.1:\(port)/0", "book", "1"])
         #expect(down.exitCode == 1)
-        #expect(down.stderrLines == ["Error: Cache server connection failed: 127.0.0.1:\(port): cannot connect (connection refused)"])
+        #expect(
+            down.stderrLines == [
+                "Error: Cache server connection failed: 127.0.0.1:\(port): cannot connect (connection refused)"
+            ])
     }
 }

@@ -34,7 +34,9 @@ struct MultiProcessTests {
         func wait() -> (status: Int32, lines: [String]) {
             let data = output.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
+            return (
+                process.terminationStatus, String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+            )
         }
     }
 
