@@ -56,6 +56,7 @@ let package = Package(
             name: "LocMemCLI",
             dependencies: [
                 "LocMem", "SQLiteStore", "Bookstore", "LocMemBenchmarks", "LocMemRedis",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -25,6 +25,7 @@ struct LocMemCommand: ParsableCommand {
     /// `BookstoreError`, `CacheError`, `FixturesError`) are wrapped in ``CLIError`` on the way
     /// out, so each is reported as one line, whichever command threw it.
     static func main() {
+        ConcurrencyExecutor.useEventLoops()
         let arguments = NegativeNumberArguments.rearranged(SubcommandOptionArguments.rearranged(
             Array(CommandLine.arguments.dropFirst()), subcommands: SubcommandOptionArguments.subcommandNames
         ))

@@ -48,6 +48,9 @@ package final class RedisConnection: Sendable {
     /// Whether the connection is still open (it may still fail on the next command).
     package var isActive: Bool { channel.isActive }
 
+    /// The event loop the connection's I/O runs on.
+    package var eventLoop: any EventLoop { channel.eventLoop }
+
     /// Connects, logs in and selects the database.
     ///
     /// - Parameters:

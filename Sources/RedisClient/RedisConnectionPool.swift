@@ -5,8 +5,9 @@ import Synchronization
 /// A few multiplexed connections to one server, opened on demand and re-opened after a failure,
 /// with exponential backoff between failed attempts.
 ///
-/// Each call takes the next connection round-robin; since connections pipeline, many tasks share
-/// one, and the pool only spreads the load over event loops. A connection that failed is replaced
+/// Each call takes the next connection round-robin (or, from a task running on an event loop of the
+/// pool's group, the connection on that loop); since connections pipeline, many tasks share one,
+/// and the pool only spreads the load over event loops. A connection that failed is replaced
 /// on the next call. After a failed connection attempt, calls fail at once with
 /// ``RedisClientError/connectionFailed(address:reason:)`` until the backoff has passed (starting at
 /// ``Options/initialBackoff``, doubling up to ``Options/maximumBackoff``), so that an outage costs
@@ -82,6 +83,13 @@ package final class RedisConnectionPool: Sendable {
         let address = endpoint.description
         let step: Step = state.withLock { state in
             if state.closed { return .fail(.connectionFailed(address: address, reason: "the cache was closed")) }
+            // A task already running on a connection's event loop (NIO as the concurrency executor)
+            // uses that connection: the write and the wake-up for the reply stay on this thread.
+            for slot in state.slots {
+                if case .ready(let connection) = slot, connection.eventLoop.inEventLoop, connection.isActive {
+                    return .use(connection)
+                }
+            }
             let index = state.next
             state.next = (state.next + 1) % state.slots.count
             switch state.slots[index] {
