@@ -14,7 +14,8 @@ struct RedisRequest {
 ///
 /// - RESP3 push frames go to `onPush`, never to a request.
 /// - A request not answered within the command timeout fails, and so does every later one: the
-///   connection is closed, since a late reply would otherwise be matched to the wrong request.
+///   connection is closed, since a late reply would otherwise be matched to the wrong request. One
+///   timer watches the oldest request.
 /// - Bytes that are not RESP fail every outstanding request with a protocol error and close.
 /// - When the connection closes, outstanding requests fail with `connectionFailed`.
 ///
@@ -108,10 +109,8 @@ final class RedisCommandHandler: ChannelDuplexHandler {
                     head.promise.succeed(.array(head.replies))
                 }
             }
-            if outstanding.isEmpty {
-                timer?.cancel()
-                timer = nil
-            }
+            // The timer is left running when nothing is outstanding: it fires at most once per
+            // command timeout and finds nothing to do, instead of being scheduled and cancelled per command.
         }
     }
 
