@@ -23,7 +23,7 @@ enum CacheAsideBackend: String, CaseIterable, CustomTestStringConvertible, Senda
 /// agreeing) and what a cache outage does.
 @Suite struct CacheAsideBookRepositoryTests {
     /// The timeout of cached reads in the expiry test: short, since on Redis time really passes.
-    static let shortTimeout = 1.0
+    static let shortTimeout = 3.0
 
     /// A fixtures-loaded database and a cache of the given kind that no other test shares.
     struct Setup {

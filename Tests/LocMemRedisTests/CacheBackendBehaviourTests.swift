@@ -195,9 +195,9 @@ struct Profile: Codable, Sendable, Hashable {
     func incrKeepsTheExpiry(_ kind: BackendKind) async throws {
         let backend = try await TestBackend(kind)
         let cache = backend.cache
-        try await cache.set("counter", 1, timeout: 1, version: nil)
+        try await cache.set("counter", 1, timeout: 3, version: nil)
         #expect(try await cache.incr("counter", by: 1, version: nil) == 2)
-        try await backend.advance(by: 1.2)
+        try await backend.advance(by: 3.3)
         #expect(try await cache.get("counter", as: Int.self, version: nil) == nil)
     }
 
@@ -245,11 +245,11 @@ struct Profile: Codable, Sendable, Hashable {
     func touchChangesTheExpiryOfLiveKeysOnly(_ kind: BackendKind) async throws {
         let backend = try await TestBackend(kind)
         let cache = backend.cache
-        try await cache.set("expire1", "very quickly", timeout: 1, version: nil)
+        try await cache.set("expire1", "very quickly", timeout: 3, version: nil)
         #expect(try await cache.touch("expire1", timeout: 30, version: nil))
-        try await cache.set("expire2", "very quickly", timeout: 1, version: nil)
+        try await cache.set("expire2", "very quickly", timeout: 3, version: nil)
         #expect(try await cache.touch("expire2", timeout: .never, version: nil))
-        try await backend.advance(by: 1.2)
+        try await backend.advance(by: 3.3)
         #expect(try await cache.get("expire1", as: String.self, version: nil) == "very quickly")
         #expect(try await cache.get("expire2", as: String.self, version: nil) == "very quickly")
         #expect(try await cache.touch("nonexistent", timeout: 30, version: nil) == false)

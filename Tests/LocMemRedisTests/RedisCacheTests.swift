@@ -105,13 +105,23 @@ struct RedisCacheTests {
 
     @Test func fractionalTimeoutsAreMilliseconds() async throws {
         let (cache, raw) = try await Self.make()
-        try await cache.set("short", 1, timeout: 1.5)
-        let ttl = try await raw.send(RedisCommand("PTTL", [.string(cache.makeKey("short"))]))
-        guard case .integer(let milliseconds) = ttl else {
-            Issue.record("PTTL: \(ttl)")
+        // The server's clock before and after the SET bound the deadline it stored (PEXPIRETIME, in
+        // milliseconds): with PX it is within them plus 100.5 s; EX would have dropped the half second.
+        func serverMilliseconds() async throws -> Int {
+            guard case .array(let parts) = try await raw.send(RedisCommand("TIME")), parts.count == 2,
+                  let seconds = parts[0].string.flatMap(Int.init), let micros = parts[1].string.flatMap(Int.init)
+            else { throw CacheError.protocolError("TIME") }
+            return seconds * 1000 + micros / 1000
+        }
+        let before = try await serverMilliseconds()
+        try await cache.set("fractional", 1, timeout: 100.5)
+        let after = try await serverMilliseconds()
+        let deadline = try await raw.send(RedisCommand("PEXPIRETIME", [.string(cache.makeKey("fractional"))]))
+        guard case .integer(let milliseconds) = deadline else {
+            Issue.record("PEXPIRETIME: \(deadline)")
             return
         }
-        #expect((1000...1500).contains(milliseconds))
+        #expect((before + 100_500...after + 100_501).contains(milliseconds))
         try await cache.set("forever", 1, timeout: .never)
         #expect(try await raw.send(RedisCommand("PTTL", [.string(cache.makeKey("forever"))])) == .integer(-1))
         await raw.close()
