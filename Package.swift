@@ -56,6 +56,7 @@ let package = Package(
             name: "LocMemCLI",
             dependencies: [
                 "LocMem", "SQLiteStore", "Bookstore", "LocMemBenchmarks", "LocMemRedis",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +64,8 @@ let package = Package(
         .executableTarget(name: "NearCacheWorker", dependencies: ["LocMemRedis", "LocMem"]),
         // The child process the crash-safety tests kill mid-write (no product: only the tests run it).
         .executableTarget(name: "CrashWriter", dependencies: ["Bookstore", "SQLiteStore", "LocMem"]),
+        // The child process of the multi-process Redis tests (no product: only the tests run it).
+        .executableTarget(name: "RedisCacheWorker", dependencies: ["LocMemRedis", "LocMem"]),
         .testTarget(name: "LocMemTests", dependencies: ["LocMem"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "LocMemTesting", "LocMem"]),
         .testTarget(
@@ -72,7 +75,7 @@ let package = Package(
         .testTarget(
             name: "LocMemRedisTests",
             dependencies: [
-                "LocMemRedis", "RedisClient", "RedisTestSupport", "LocMem", "NearCacheWorker",
+                "LocMemRedis", "RedisClient", "RedisTestSupport", "LocMem", "RedisCacheWorker", "NearCacheWorker",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),

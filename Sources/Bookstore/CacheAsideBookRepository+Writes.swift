@@ -59,7 +59,8 @@ extension CacheAsideBookRepository {
             try await body()
         } catch {
             counters.failedInvalidations.add(1, ordering: .relaxed)
-            logger.error("\(write) committed, but the cache could not be invalidated (stale until the timeout): \(error)")
+            logger.error(
+                "\(write) committed, but the cache could not be invalidated (stale until the timeout): \(error)")
         }
     }
 }

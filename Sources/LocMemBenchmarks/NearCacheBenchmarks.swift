@@ -67,28 +67,53 @@ public enum NearCacheBenchmarks {
         ProcessInfo.processInfo.environment["LOCMEM_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// Runs the cases on the server at `url`.
+    /// Runs the cases on the server at `url`, blocking the calling thread (a command's main thread):
+    /// the cache is awaited through ``runBlocking(_:)``, and the probe's output is read here, never
+    /// on the event loop that delivers the invalidations.
     ///
     /// - Parameters:
     ///   - probe: How to start the other process: an executable and its arguments, to which
     ///     `--redis <url> --prefix <prefix>` are appended (`locmem near probe`).
     public static func run(
         url: String, options: BenchmarkOptions, probe: (executable: String, arguments: [String]),
-        progress: @Sendable (String) -> Void
-    ) async throws -> Result {
+        progress: @escaping @Sendable (String) -> Void
+    ) throws -> Result {
         let prefix = "locmem-bench-near-\(getpid())"
         let configuration = CacheConfiguration(timeout: nil, keyPrefix: prefix)
-        let near = try await NearCache(url: url, configuration: configuration)
-        let redis = try await RedisCache(url: url, configuration: configuration)
+        let (near, redis) = try runBlocking { () async throws -> (NearCache, RedisCache) in
+            (try await NearCache(url: url, configuration: configuration), try await RedisCache(url: url, configuration: configuration))
+        }
+        defer {
+            runBlocking {
+                await near.close()
+                await redis.close()
+            }
+        }
+        let hits = try runBlocking { try await measureGets(near: near, redis: redis, options: options, progress: progress) }
+        progress("near: invalidation delay to another process")
+        let delays = try invalidationDelays(
+            url: url, prefix: prefix, writer: redis, rounds: options.isQuick ? 20 : 300, probe: probe
+        )
+        return Result(
+            locMemGet: hits.locMem, nearGet: hits.near, redisGet: hits.redis,
+            invalidationDelay: LatencyStatistics(samples: delays), server: near.redis.address
+        )
+    }
+
+    /// A near hit, a LocMem get and a Redis get, in interleaved batches.
+    private static func measureGets(
+        near: NearCache, redis: RedisCache, options: BenchmarkOptions, progress: @Sendable (String) -> Void
+    ) async throws -> (locMem: LatencyStatistics, near: LatencyStatistics, redis: LatencyStatistics) {
         let local = try LocMemCache(location: "bench-near-\(getpid())", configuration: CacheConfiguration(maxEntries: 10_000))
         let keys = (0..<1_000).map { "item-\($0)" }
         for (index, key) in keys.enumerated() {
             try await redis.set(key, Item(id: index, score: index * 7), timeout: .never)
             local.set(key, Item(id: index, score: index * 7), timeout: .never)
         }
-        // Wait for this process's own invalidations of the writes above, then warm the near level.
+        // Wait for this process's own invalidations of the writes above, then fill the near level.
         try await Task.sleep(for: .milliseconds(100))
         for key in keys { _ = try await near.get(key, as: Item.self) }
+        let missesBefore = near.statistics.nearMisses
 
         let rounds = options.isQuick ? 1 : 5
         let samplesPerRound = options.isQuick ? 10 : 60
@@ -118,19 +143,12 @@ public enum NearCacheBenchmarks {
                 redisSamples.append(Double(BenchmarkClock.now() - start) / Double(trips))
             }
         }
-        let missesDuringHits = near.statistics.nearMisses
-        progress("near: invalidation delay to another process")
-        let delays = try await invalidationDelays(
-            url: url, prefix: prefix, writer: redis, rounds: options.isQuick ? 20 : 300, probe: probe
-        )
-        await near.close()
-        await redis.close()
         if checksum == 42 { progress("near: (checksum \(checksum))") }  // keeps the reads from being optimized out
-        if missesDuringHits > keys.count { progress("near: warning: \(missesDuringHits - keys.count) near misses while measuring hits") }
-        return Result(
-            locMemGet: LatencyStatistics(samples: locMemSamples), nearGet: LatencyStatistics(samples: nearSamples),
-            redisGet: LatencyStatistics(samples: redisSamples), invalidationDelay: LatencyStatistics(samples: delays),
-            server: near.redis.address
+        let misses = near.statistics.nearMisses - missesBefore
+        if misses > 0 { progress("near: warning: \(misses) near misses while measuring hits") }
+        return (
+            LatencyStatistics(samples: locMemSamples), LatencyStatistics(samples: nearSamples),
+            LatencyStatistics(samples: redisSamples)
         )
     }
 
@@ -138,17 +156,17 @@ public enum NearCacheBenchmarks {
     /// (`arm` → `armed`), this process writes the key, the probe reports when its copy was dropped.
     private static func invalidationDelays(
         url: String, prefix: String, writer: RedisCache, rounds: Int, probe: (executable: String, arguments: [String])
-    ) async throws -> [Double] {
+    ) throws -> [Double] {
         let child = try ProbeProcess(executable: probe.executable, arguments: probe.arguments + ["--redis", url, "--prefix", prefix])
         defer { child.stop() }
         guard child.readLine() == "ready" else { throw ProbeError(reason: "the probe did not start") }
-        try await writer.set("probe", -1, timeout: .never)
+        try runBlocking { try await writer.set("probe", -1, timeout: .never) }
         var delays: [Double] = []
         for round in 0..<rounds {
             child.write("arm")
             guard child.readLine() == "armed" else { throw ProbeError(reason: "the probe could not keep the key near") }
             let start = BenchmarkClock.now()
-            try await writer.set("probe", round, timeout: .never)
+            try runBlocking { try await writer.set("probe", round, timeout: .never) }
             guard let line = child.readLine(), line.hasPrefix("dropped "), let dropped = UInt64(line.dropFirst(8)) else {
                 throw ProbeError(reason: "the probe did not see the invalidation")
             }
@@ -161,16 +179,20 @@ public enum NearCacheBenchmarks {
     /// answers `arm` by reading `probe` until it is near (`armed`; `not-armed` after 5 s), then
     /// waits for it to be dropped and prints `dropped <CLOCK_MONOTONIC ns>` (`kept` after 5 s).
     /// Ends at the end of its input.
-    public static func probe(url: String, prefix: String) async throws {
-        let cache = try await NearCache(url: url, configuration: CacheConfiguration(timeout: nil, keyPrefix: prefix))
+    ///
+    /// Blocks the calling thread, which polls the near level while the event loop is left free to
+    /// deliver the invalidation.
+    public static func probe(url: String, prefix: String) throws {
+        let cache = try runBlocking { try await NearCache(url: url, configuration: CacheConfiguration(timeout: nil, keyPrefix: prefix)) }
+        defer { runBlocking { await cache.close() } }
         func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         say("ready")
         while let line = readLine() {
             guard line == "arm" else { continue }
             var limit = BenchmarkClock.now() + 5_000_000_000
             while !cache.isNear("probe"), BenchmarkClock.now() < limit {
-                _ = try await cache.get("probe", as: Int.self)
-                if !cache.isNear("probe") { try await Task.sleep(for: .microseconds(100)) }
+                _ = try runBlocking { try await cache.get("probe", as: Int.self) }
+                if !cache.isNear("probe") { usleep(100) }
             }
             guard cache.isNear("probe") else {
                 say("not-armed")
@@ -183,7 +205,6 @@ public enum NearCacheBenchmarks {
             }
             say(cache.isNear("probe") ? "kept" : "dropped \(BenchmarkClock.now())")
         }
-        await cache.close()
     }
 
     struct ProbeError: Error, CustomStringConvertible {

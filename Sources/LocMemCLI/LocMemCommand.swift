@@ -25,7 +25,10 @@ struct LocMemCommand: ParsableCommand {
     /// `BookstoreError`, `CacheError`, `FixturesError`) are wrapped in ``CLIError`` on the way
     /// out, so each is reported as one line, whichever command threw it.
     static func main() {
-        let arguments = NegativeNumberArguments.rearranged(Array(CommandLine.arguments.dropFirst()))
+        ConcurrencyExecutor.useEventLoops()
+        let arguments = NegativeNumberArguments.rearranged(SubcommandOptionArguments.rearranged(
+            Array(CommandLine.arguments.dropFirst()), subcommands: SubcommandOptionArguments.subcommandNames
+        ))
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

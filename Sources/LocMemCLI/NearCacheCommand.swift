@@ -3,7 +3,6 @@ import Foundation
 import LocMem
 import LocMemBenchmarks
 import LocMemRedis
-import Synchronization
 
 /// `locmem near`: a `NearCache` shared by two processes through one Redis server.
 ///
@@ -65,15 +64,13 @@ struct NearCacheCommand: ParsableCommand {
             guard every > 0, every <= 10 else { throw ValidationError("--every must be above 0 and at most 10 seconds") }
         }
 
+        /// Child output is read on this (main) thread and the cache is awaited through `runBlocking`:
+        /// the CLI's tasks run on one event loop, which a blocking read would stall.
         func run() throws {
-            try blocking { try await self.tell() }
-        }
-
-        private func tell() async throws {
-            let writer = try await server.nearCache()
+            let writer = try runBlocking { try await server.nearCache() }
             let me = "writer [pid \(getpid())]"
             print("NearCache demo: two processes share \(writer.redis.address), keys under '\(server.prefix):'")
-            try await writer.set(key, "hello", timeout: .never)
+            try write("hello", with: writer)
             print("\(me)  set \(key) = \"hello\"")
 
             // The reader: this same executable, `near read`, in a process of its own.
@@ -92,14 +89,18 @@ struct NearCacheCommand: ParsableCommand {
                 guard line.contains(" read ") else { continue }
                 reads += 1
                 if reads == 3 {
-                    try await writer.set(key, "bonjour", timeout: .never)
+                    try write("bonjour", with: writer)
                     print("\(me)  set \(key) = \"bonjour\"   (Redis pushes an invalidation to every near cache)")
                 }
             }
             reader.waitUntilExit()
-            await writer.close()
+            runBlocking { await writer.close() }
             guard reader.terminationStatus == 0 else { throw ExitCode(reader.terminationStatus) }
             print("The reader never asked to be told: its next read after the write went back to Redis by itself.")
+        }
+
+        private func write(_ value: String, with cache: NearCache) throws {
+            try runBlocking { [key] () async throws(CacheError) in try await cache.set(key, value, timeout: .never) }
         }
     }
 
@@ -128,7 +129,7 @@ struct NearCacheCommand: ParsableCommand {
         }
 
         func run() throws {
-            try blocking {
+            try runBlocking {
                 let cache = try await server.nearCache()
                 let me = "reader [pid \(getpid())]"
                 var invalidations = cache.statistics.invalidations
@@ -163,7 +164,7 @@ struct NearCacheCommand: ParsableCommand {
         var value: String
 
         func run() throws {
-            try blocking {
+            try runBlocking {
                 let cache = try await server.nearCache()
                 try await cache.set(key, value, timeout: .never)
                 print("writer [pid \(getpid())]  set \(key) = \"\(value)\"")
@@ -181,29 +182,29 @@ struct NearCacheCommand: ParsableCommand {
         @OptionGroup var server: ServerOptions
 
         func run() throws {
-            try blocking { try await NearCacheBenchmarks.probe(url: server.url, prefix: server.prefix) }
+            try NearCacheBenchmarks.probe(url: server.url, prefix: server.prefix)
         }
     }
 
     // MARK: - bench
 
-    /// The near cache's cases of `locmem bench`, when `LOCMEM_REDIS_URL` names a server and the
-    /// filter lets them run: their table is printed after the main report (or, with `--json`, to
+    /// The near cache's cases of `locmem bench`, when `--redis` or `LOCMEM_REDIS_URL` names a
+    /// server and the filter lets them run: their table is printed after the main report (or, with `--json`, to
     /// standard error).
-    static func bench(options: BenchmarkOptions, json: Bool, progress: @escaping @Sendable (String) -> Void) throws {
-        guard let url = NearCacheBenchmarks.serverURL else {
-            progress("near: skipped (set LOCMEM_REDIS_URL=redis://HOST:PORT/DB to measure the near cache)")
+    static func bench(
+        url: String?, options: BenchmarkOptions, json: Bool, progress: @escaping @Sendable (String) -> Void
+    ) throws {
+        guard let url = url ?? NearCacheBenchmarks.serverURL else {
+            progress("near: skipped (give --redis URL, or set LOCMEM_REDIS_URL, to measure the near cache)")
             return
         }
         guard options.filter == nil || options.includes("near/") || "near/".contains(options.filter!.lowercased()) else {
             return
         }
-        let result = try blocking {
-            try await NearCacheBenchmarks.run(
-                url: url, options: options,
-                probe: (executable: "/proc/self/exe", arguments: ["near", "probe"]), progress: progress
-            )
-        }
+        let result = try NearCacheBenchmarks.run(
+            url: url, options: options, probe: (executable: "/proc/self/exe", arguments: ["near", "probe"]),
+            progress: progress
+        )
         if json {
             FileHandle.standardError.write(Data((result.table() + "\n").utf8))
         } else {
@@ -211,21 +212,6 @@ struct NearCacheCommand: ParsableCommand {
             print(result.table())
         }
     }
-}
-
-/// Runs `body` on the concurrency pool and waits for it: the commands are synchronous
-/// (`ParsableCommand`), the near cache is `async`.
-private func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let outcome: Result<T, any Error>
-        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
-        result.withLock { $0 = outcome }
-        done.signal()
-    }
-    done.wait()
-    return try result.withLock { $0! }.get()
 }
 
 /// The lines of a child's output, as they come.

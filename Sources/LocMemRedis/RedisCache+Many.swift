@@ -14,8 +14,10 @@ extension RedisCache {
         let reply = try await run(RedisCommand("MGET", finalKeys.map { .string($0) }))
         guard case .array(let values) = reply, values.count == keys.count else { throw unexpected(reply, to: "MGET") }
         var found: [String: V] = [:]
+        found.reserveCapacity(keys.count)
+        let name = RedisValueCodec.typeName(V.self)
         for (key, value) in zip(keys, values) {
-            if case .bulkString(let stored) = value, let decoded = RedisValueCodec.decode(stored, as: V.self) {
+            if case .bulkString(let stored) = value, let decoded = RedisValueCodec.decode(stored, as: V.self, name: name) {
                 found[key] = decoded
             }
         }

@@ -7,7 +7,9 @@ import RedisClient
 /// Django's `django.core.cache.backends.redis.RedisCache` in Swift.
 ///
 /// ```swift
-/// let shared = try await RedisCache(url: "redis://127.0.0.1:6379/0", configuration: CacheConfiguration(keyPrefix: "shop"))
+/// let shared = try await RedisCache(
+///     url: "redis://127.0.0.1:6379/0", configuration: CacheConfiguration(keyPrefix: "shop")
+/// )
 /// try await shared.set("greeting", "hello", timeout: 30)
 /// let greeting: String? = try await shared.get("greeting")
 /// try await shared.incr("views")                          // atomic on the server
@@ -93,7 +95,8 @@ public final class RedisCache: CacheBackend {
     private static func validate(_ options: RedisCacheOptions) throws(CacheError) {
         func positive(_ value: Double, _ field: String) throws(CacheError) {
             guard value.isFinite, value > 0, value < 1e9 else {
-                throw .invalidConfiguration(field: field, reason: "must be a finite number of seconds above 0, got \(value)")
+                throw .invalidConfiguration(
+                    field: field, reason: "must be a finite number of seconds above 0, got \(value)")
             }
         }
         guard options.poolSize >= 1 else {
@@ -104,7 +107,8 @@ public final class RedisCache: CacheBackend {
         try positive(options.initialReconnectBackoff, "initialReconnectBackoff")
         try positive(options.maximumReconnectBackoff, "maximumReconnectBackoff")
         guard options.maximumValueSize >= 1 else {
-            throw .invalidConfiguration(field: "maximumValueSize", reason: "must be at least 1, got \(options.maximumValueSize)")
+            throw .invalidConfiguration(
+                field: "maximumValueSize", reason: "must be at least 1, got \(options.maximumValueSize)")
         }
     }
 
@@ -212,7 +216,9 @@ public final class RedisCache: CacheBackend {
     }
 
     /// The value stored under `key`, or `default` on a miss. Django's `get(key, default)`.
-    public func get<V: Codable & Sendable>(_ key: String, default: V, version: Int? = nil) async throws(CacheError) -> V {
+    public func get<V: Codable & Sendable>(
+        _ key: String, default: V, version: Int? = nil
+    ) async throws(CacheError) -> V {
         try await get(key, as: V.self, version: version) ?? `default`
     }
 
@@ -262,7 +268,9 @@ public final class RedisCache: CacheBackend {
     ///
     /// - Returns: `true` if the key was live.
     @discardableResult
-    public func touch(_ key: String, timeout: CacheTimeout = .default, version: Int? = nil) async throws(CacheError) -> Bool {
+    public func touch(
+        _ key: String, timeout: CacheTimeout = .default, version: Int? = nil
+    ) async throws(CacheError) -> Bool {
         let finalKey = validatedKey(key, version: version)
         guard let expiry = expiry(for: timeout) else {
             return try await integer(RedisCommand("DEL", [.string(finalKey)])) > 0
@@ -320,9 +328,10 @@ public final class RedisCache: CacheBackend {
         let pattern = Self.globEscaped(configuration.keyPrefix) + (configuration.usesDefaultKeyFunction ? ":*" : "*")
         var cursor = "0"
         repeat {
-            let reply = try await run(RedisCommand("SCAN", [.string(cursor), "MATCH", .string(pattern), "COUNT", 1000]))
+            let reply = try await run(
+                RedisCommand("SCAN", [.string(cursor), "MATCH", .string(pattern), "COUNT", 1000]))
             guard case .array(let parts) = reply, parts.count == 2, let next = parts[0].string,
-                  case .array(let keys) = parts[1]
+                case .array(let keys) = parts[1]
             else { throw unexpected(reply, to: "SCAN") }
             if !keys.isEmpty {
                 let arguments: [RedisArgument] = keys.compactMap { key in

@@ -1,6 +1,7 @@
 import Foundation
 import LocMem
 import NIOCore
+import Synchronization
 
 /// How ``RedisCache`` stores values: what a Redis string under a cache key holds.
 ///
@@ -16,6 +17,17 @@ import NIOCore
 /// A payload that no longer decodes (the type changed between releases of the program) is a miss,
 /// so that an upgrade reads through to the source instead of failing.
 enum RedisValueCodec {
+    /// `String(reflecting:)` of each type met so far: the runtime builds the name anew on each call.
+    private static let typeNames = Mutex<[ObjectIdentifier: String]>([:])
+
+    static func typeName<V>(_ type: V.Type) -> String {
+        let id = ObjectIdentifier(type)
+        if let name = typeNames.withLock({ $0[id] }) { return name }
+        let name = String(reflecting: type)
+        typeNames.withLock { $0[id] = name }
+        return name
+    }
+
     /// The Redis string for `value`.
     ///
     /// - Throws: ``CacheError/serializationFailed(key:reason:)`` if `Codable` fails (a `Double.nan`
@@ -25,7 +37,7 @@ enum RedisValueCodec {
         if V.self == Int.self {
             buffer = ByteBuffer(string: String(value as! Int))
         } else {
-            let name = String(reflecting: V.self)
+            let name = typeName(V.self)
             let payload: ByteBuffer
             if V.self == String.self {
                 payload = ByteBuffer(string: value as! String)
@@ -50,7 +62,9 @@ enum RedisValueCodec {
     }
 
     /// The `V` stored in `stored`, or `nil` if it holds another type or no longer decodes.
-    static func decode<V: Decodable>(_ stored: ByteBuffer, as type: V.Type) -> V? {
+    ///
+    /// - Parameter name: `typeName(V.self)`, when the caller decodes many values of one type.
+    static func decode<V: Decodable>(_ stored: ByteBuffer, as type: V.Type, name: String? = nil) -> V? {
         var stored = stored
         guard let first = stored.getInteger(at: stored.readerIndex, as: UInt8.self) else { return nil }
         guard first == 0 else {
@@ -62,7 +76,7 @@ enum RedisValueCodec {
         }
         stored.moveReaderIndex(forwardBy: 1)
         guard let end = stored.readableBytesView.firstIndex(of: 0) else { return nil }
-        let name = String(reflecting: V.self)
+        let name = name ?? typeName(V.self)
         let nameLength = end - stored.readerIndex
         guard nameLength == name.utf8.count,
               stored.readableBytesView[stored.readerIndex..<end].elementsEqual(name.utf8)

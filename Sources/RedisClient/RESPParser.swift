@@ -38,7 +38,9 @@ package struct RESPParser: Sendable {
     /// One value, and whether it was a push (`>`); `nil` if incomplete. Attributes (`|`) are read
     /// and dropped: they annotate the value that follows.
     private func parse(_ buffer: inout ByteBuffer, depth: Int) throws(RESPParseError) -> (RESPValue, Bool)? {
-        guard depth <= maximumDepth else { throw RESPParseError(reason: "aggregates nested deeper than \(maximumDepth)") }
+        guard depth <= maximumDepth else {
+            throw RESPParseError(reason: "aggregates nested deeper than \(maximumDepth)")
+        }
         guard let type = buffer.readInteger(as: UInt8.self) else { return nil }
         guard let line = try readLine(&buffer) else { return nil }
         switch type {
@@ -117,7 +119,9 @@ package struct RESPParser: Sendable {
     private func readLine(_ buffer: inout ByteBuffer) throws(RESPParseError) -> ByteBuffer? {
         let view = buffer.readableBytesView
         guard let cr = view.firstIndex(of: UInt8(ascii: "\r")) else {
-            if view.count > maximumLineLength { throw RESPParseError(reason: "line longer than \(maximumLineLength) bytes") }
+            if view.count > maximumLineLength {
+                throw RESPParseError(reason: "line longer than \(maximumLineLength) bytes")
+            }
             return nil
         }
         guard cr + 1 < view.endIndex else { return nil }
@@ -140,7 +144,8 @@ package struct RESPParser: Sendable {
                 let digit = Int(bytes[index]) &- 48
                 guard (0...9).contains(digit) else { return nil }
                 let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-                let (next, o2) = negative ? times10.subtractingReportingOverflow(digit) : times10.addingReportingOverflow(digit)
+                let (next, o2) =
+                    negative ? times10.subtractingReportingOverflow(digit) : times10.addingReportingOverflow(digit)
                 guard !o1, !o2 else { return nil }
                 value = next
                 index += 1

@@ -14,7 +14,8 @@ struct RedisRequest {
 ///
 /// - RESP3 push frames go to `onPush`, never to a request.
 /// - A request not answered within the command timeout fails, and so does every later one: the
-///   connection is closed, since a late reply would otherwise be matched to the wrong request.
+///   connection is closed, since a late reply would otherwise be matched to the wrong request. One
+///   timer watches the oldest request.
 /// - Bytes that are not RESP fail every outstanding request with a protocol error and close.
 /// - When the connection closes, outstanding requests fail with `connectionFailed`.
 ///
@@ -57,7 +58,8 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             return
         }
         let deadline = NIODeadline.now() + commandTimeout
-        outstanding.append(Outstanding(promise: request.promise, remaining: request.replyCount, replies: [], deadline: deadline))
+        outstanding.append(
+            Outstanding(promise: request.promise, remaining: request.replyCount, replies: [], deadline: deadline))
         if timer == nil { scheduleTimer(context: context, at: deadline) }
         context.write(wrapOutboundOut(request.bytes), promise: promise)
     }
@@ -78,7 +80,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             }
             if let buffer = received, buffer.readableBytes == 0 { received = nil }
         } catch {
-            fail(.protocolError(address: address, reason: "the server's reply is not RESP (\(error.reason))"), context: context)
+            fail(
+                .protocolError(address: address, reason: "the server's reply is not RESP (\(error.reason))"),
+                context: context)
         }
     }
 
@@ -88,10 +92,13 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             onPush?(elements)
         case .reply(let value):
             guard !outstanding.isEmpty else {
-                fail(.protocolError(address: address, reason: "the server sent a reply no command asked for"), context: context)
+                fail(
+                    .protocolError(address: address, reason: "the server sent a reply no command asked for"),
+                    context: context)
                 return
             }
-            if outstanding[outstanding.startIndex].remaining == 1 && outstanding[outstanding.startIndex].replies.isEmpty {
+            let head = outstanding[outstanding.startIndex]
+            if head.remaining == 1 && head.replies.isEmpty {
                 let head = outstanding.removeFirst()
                 head.promise.succeed(value)
             } else {
@@ -102,10 +109,8 @@ final class RedisCommandHandler: ChannelDuplexHandler {
                     head.promise.succeed(.array(head.replies))
                 }
             }
-            if outstanding.isEmpty {
-                timer?.cancel()
-                timer = nil
-            }
+            // The timer is left running when nothing is outstanding: it fires at most once per
+            // command timeout and finds nothing to do, instead of being scheduled and cancelled per command.
         }
     }
 
@@ -124,7 +129,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         guard let head = outstanding.first else { return }
         if head.deadline <= .now() {
             let milliseconds = commandTimeout.nanoseconds / 1_000_000
-            fail(.connectionFailed(address: address, reason: "no reply within \(milliseconds) ms (command timeout)"), context: context)
+            fail(
+                .connectionFailed(address: address, reason: "no reply within \(milliseconds) ms (command timeout)"),
+                context: context)
         } else {
             scheduleTimer(context: context, at: head.deadline)
         }

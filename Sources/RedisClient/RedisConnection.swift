@@ -1,6 +1,10 @@
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Timeouts and limits of a connection.
 package struct RedisConnectionOptions: Sendable, Hashable {
     /// How long establishing the connection (TCP, then `HELLO`/`AUTH`/`SELECT`) may take.
@@ -10,7 +14,9 @@ package struct RedisConnectionOptions: Sendable, Hashable {
     /// Ask for RESP3 with `HELLO 3` (falling back to RESP2 on servers before 6.0).
     package var preferRESP3 = true
 
-    package init(connectTimeout: TimeAmount = .seconds(2), commandTimeout: TimeAmount = .seconds(2), preferRESP3: Bool = true) {
+    package init(
+        connectTimeout: TimeAmount = .seconds(2), commandTimeout: TimeAmount = .seconds(2), preferRESP3: Bool = true
+    ) {
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
         self.preferRESP3 = preferRESP3
@@ -41,6 +47,9 @@ package final class RedisConnection: Sendable {
 
     /// Whether the connection is still open (it may still fail on the next command).
     package var isActive: Bool { channel.isActive }
+
+    /// The event loop the connection's I/O runs on.
+    package var eventLoop: any EventLoop { channel.eventLoop }
 
     /// Completed when the connection closes, however it closes (the server, the network, a
     /// timeout, ``close()``): a tracking connection drops its invalidation-backed state then.
@@ -73,7 +82,8 @@ package final class RedisConnection: Sendable {
             }
             .connect(host: endpoint.host, port: endpoint.port)
             .flatMapErrorThrowing { error -> any Channel in
-                throw RedisClientError.connectionFailed(address: address, reason: describe(error, connectTimeout: connectTimeout))
+                throw RedisClientError.connectionFailed(
+                    address: address, reason: describe(error, connectTimeout: connectTimeout))
             }
         return channelFuture.flatMap { channel in
             handshake(channel: channel, endpoint: endpoint, options: options).flatMapError { error in
@@ -88,7 +98,8 @@ package final class RedisConnection: Sendable {
         channel: any Channel, endpoint: RedisEndpoint, options: RedisConnectionOptions
     ) -> EventLoopFuture<RedisConnection> {
         let address = endpoint.description
-        let auth: [RedisArgument] = endpoint.password.map { [.string(endpoint.username ?? "default"), .string($0)] } ?? []
+        let auth: [RedisArgument] =
+            endpoint.password.map { [.string(endpoint.username ?? "default"), .string($0)] } ?? []
         let hello: EventLoopFuture<Int>
         if options.preferRESP3 {
             let arguments: [RedisArgument] = auth.isEmpty ? ["3"] : ["3", "AUTH"] + auth
@@ -112,7 +123,8 @@ package final class RedisConnection: Sendable {
             guard endpoint.database != 0 else { return channel.eventLoop.makeSucceededFuture(connection) }
             return send(RedisCommand("SELECT", [.integer(endpoint.database)]), on: channel).flatMapThrowing { reply in
                 if case .error(let message) = reply {
-                    throw RedisClientError.connectionFailed(address: address, reason: "SELECT \(endpoint.database) refused: \(message)")
+                    throw RedisClientError.connectionFailed(
+                        address: address, reason: "SELECT \(endpoint.database) refused: \(message)")
                 }
                 return connection
             }
@@ -142,7 +154,12 @@ package final class RedisConnection: Sendable {
             return "no connection within \(connectTimeout.nanoseconds / 1_000_000) ms (connect timeout)"
         }
         if let error = error as? NIOConnectionError {
-            if let first = error.connectionErrors.first { return "cannot connect (\(first.error))" }
+            if let first = error.connectionErrors.first {
+                if let io = first.error as? IOError {
+                    return "cannot connect (\(String(cString: strerror(io.errnoCode)).lowercased()))"
+                }
+                return "cannot connect (\(first.error))"
+            }
             if let dns = error.dnsAAAAError ?? error.dnsAError { return "cannot resolve host (\(dns))" }
         }
         return "cannot connect (\(error))"
@@ -179,7 +196,8 @@ package final class RedisConnection: Sendable {
             .whenFailure { error in
                 promise.fail(
                     error as? RedisClientError
-                        ?? RedisClientError.connectionFailed(address: address, reason: "the connection is closed (\(error))")
+                        ?? RedisClientError.connectionFailed(
+                            address: address, reason: "the connection is closed (\(error))")
                 )
             }
         do {

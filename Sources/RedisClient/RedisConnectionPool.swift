@@ -5,8 +5,9 @@ import Synchronization
 /// A few multiplexed connections to one server, opened on demand and re-opened after a failure,
 /// with exponential backoff between failed attempts.
 ///
-/// Each call takes the next connection round-robin; since connections pipeline, many tasks share
-/// one, and the pool only spreads the load over event loops. A connection that failed is replaced
+/// Each call takes the next connection round-robin (or, from a task running on an event loop of the
+/// pool's group, the connection on that loop); since connections pipeline, many tasks share one,
+/// and the pool only spreads the load over event loops. A connection that failed is replaced
 /// on the next call. After a failed connection attempt, calls fail at once with
 /// ``RedisClientError/connectionFailed(address:reason:)`` until the backoff has passed (starting at
 /// ``Options/initialBackoff``, doubling up to ``Options/maximumBackoff``), so that an outage costs
@@ -22,8 +23,10 @@ package final class RedisConnectionPool: Sendable {
         package var initialBackoff: TimeAmount = .milliseconds(100)
         package var maximumBackoff: TimeAmount = .seconds(2)
 
-        package init(size: Int = 2, connection: RedisConnectionOptions = .init(),
-                     initialBackoff: TimeAmount = .milliseconds(100), maximumBackoff: TimeAmount = .seconds(2)) {
+        package init(
+            size: Int = 2, connection: RedisConnectionOptions = .init(),
+            initialBackoff: TimeAmount = .milliseconds(100), maximumBackoff: TimeAmount = .seconds(2)
+        ) {
             self.size = size
             self.connection = connection
             self.initialBackoff = initialBackoff
@@ -80,6 +83,13 @@ package final class RedisConnectionPool: Sendable {
         let address = endpoint.description
         let step: Step = state.withLock { state in
             if state.closed { return .fail(.connectionFailed(address: address, reason: "the cache was closed")) }
+            // A task already running on a connection's event loop (NIO as the concurrency executor)
+            // uses that connection: the write and the wake-up for the reply stay on this thread.
+            for slot in state.slots {
+                if case .ready(let connection) = slot, connection.eventLoop.inEventLoop, connection.isActive {
+                    return .use(connection)
+                }
+            }
             let index = state.next
             state.next = (state.next + 1) % state.slots.count
             switch state.slots[index] {
@@ -90,9 +100,10 @@ package final class RedisConnectionPool: Sendable {
             case .ready, .empty:
                 if let backoff = state.backoff, NIODeadline.now() < backoff.until {
                     let milliseconds = (backoff.until - NIODeadline.now()).nanoseconds / 1_000_000
-                    return .fail(.connectionFailed(
-                        address: address, reason: "\(backoff.reason); next attempt in \(max(milliseconds, 1)) ms"
-                    ))
+                    return .fail(
+                        .connectionFailed(
+                            address: address, reason: "\(backoff.reason); next attempt in \(max(milliseconds, 1)) ms"
+                        ))
                 }
                 let future = RedisConnection.connect(to: endpoint, options: options.connection)
                 state.slots[index] = .connecting(future)
@@ -115,12 +126,14 @@ package final class RedisConnectionPool: Sendable {
                 }
                 return connection
             } catch {
-                let failure = error as? RedisClientError
+                let failure =
+                    error as? RedisClientError
                     ?? .connectionFailed(address: address, reason: "cannot connect (\(error))")
                 state.withLock { state in
                     if case .connecting(let current) = state.slots[index], current === future {
                         state.slots[index] = .empty
-                        let next = state.backoff.map { min($0.current * 2, options.maximumBackoff) } ?? options.initialBackoff
+                        let next =
+                            state.backoff.map { min($0.current * 2, options.maximumBackoff) } ?? options.initialBackoff
                         state.backoff = Backoff(until: .now() + next, current: next, reason: failure.reason)
                     }
                 }

@@ -22,8 +22,8 @@ enum CacheAsideBackend: String, CaseIterable, CustomTestStringConvertible, Senda
 /// LocMem and on a real Redis server; plus what only a shared cache can show (two "processes"
 /// agreeing) and what a cache outage does.
 @Suite struct CacheAsideBookRepositoryTests {
-    /// The timeout of cached reads: short, since on Redis time really passes.
-    static let timeout = 0.6
+    /// The timeout of cached reads in the expiry test: short, since on Redis time really passes.
+    static let shortTimeout = 3.0
 
     /// A fixtures-loaded database and a cache of the given kind that no other test shares.
     struct Setup {
@@ -46,23 +46,31 @@ enum CacheAsideBackend: String, CaseIterable, CustomTestStringConvertible, Senda
                 redis = nil
             case .redis:
                 locMem = nil
-                redis = try await RedisCache(url: try RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: unique))
+                redis = try await RedisCache(
+                    url: try RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: unique))
             }
         }
 
-        /// Runs `body` on a repository over this setup's cache, whatever its type.
-        func run(_ body: (any CacheAsideChecks) async throws -> Void) async throws {
+        /// Runs `body` on a repository over this setup's cache, whatever its type, with cached reads
+        /// kept for `timeout` seconds (long unless the test waits for an expiry).
+        func run(timeout: Double = 60, _ body: (any CacheAsideChecks) async throws -> Void) async throws {
             if let locMem {
-                try await body(Checks(repository: CacheAsideBookRepository(database: database, cache: locMem, timeout: .seconds(timeout)), clock: clock))
+                try await body(
+                    Checks(
+                        repository: CacheAsideBookRepository(
+                            database: database, cache: locMem, timeout: .seconds(timeout)), clock: clock, timeout: timeout))
             } else if let redis {
-                try await body(Checks(repository: CacheAsideBookRepository(database: database, cache: redis, timeout: .seconds(timeout)), clock: nil))
+                try await body(
+                    Checks(
+                        repository: CacheAsideBookRepository(
+                            database: database, cache: redis, timeout: .seconds(timeout)), clock: nil, timeout: timeout))
             }
         }
     }
 
     @Test(arguments: CacheAsideBackend.available)
     func readsRunOneQueryThenNoneUntilTheTimeoutPasses(_ backend: CacheAsideBackend) async throws {
-        try await Setup(backend).run { try await $0.readsRunOneQueryThenNone() }
+        try await Setup(backend).run(timeout: Self.shortTimeout) { try await $0.readsRunOneQueryThenNone() }
     }
 
     @Test(arguments: CacheAsideBackend.available)
@@ -85,17 +93,25 @@ enum CacheAsideBackend: String, CaseIterable, CustomTestStringConvertible, Senda
     /// the next read through the other.
     @Test(.enabled(if: RedisTestServer.isAvailable, RedisTestServer.unavailableReason))
     func aWriteThroughOneRepositoryIsReadThroughAnotherSharingTheRedisCache() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cache-aside-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cache-aside-\(UUID().uuidString).sqlite"
+        ).path
+        defer {
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
+        }
         let seeding = try Database(path: path)
         try Fixtures.load(into: seeding)
         let prefix = "shared-\(UUID().uuidString.prefix(8))"
         let url = try RedisTestServer.sharedURL()
         let first = CacheAsideBookRepository(
-            database: try Database(path: path), cache: try await RedisCache(url: url, configuration: CacheConfiguration(keyPrefix: prefix)), timeout: 60
+            database: try Database(path: path),
+            cache: try await RedisCache(url: url, configuration: CacheConfiguration(keyPrefix: prefix)), timeout: 60
         )
         let second = CacheAsideBookRepository(
-            database: try Database(path: path), cache: try await RedisCache(url: url, configuration: CacheConfiguration(keyPrefix: prefix)), timeout: 60
+            database: try Database(path: path),
+            cache: try await RedisCache(url: url, configuration: CacheConfiguration(keyPrefix: prefix)), timeout: 60
         )
         let before = try #require(try await first.book(id: 1))
         let topBefore = try await first.topRatedBooks(limit: 3)
@@ -116,13 +132,16 @@ enum CacheAsideBackend: String, CaseIterable, CustomTestStringConvertible, Senda
 
     /// Redis stopped: reads come from SQLite (counted), writes commit (their invalidation counted
     /// as failed), and nobody sees an error; once Redis is back the cache is used again.
-    @Test(.enabled(if: RedisTestServer.binary != nil, "needs redis-server to stop and restart: apt-get install redis-server"))
+    @Test(
+        .enabled(
+            if: RedisTestServer.binary != nil, "needs redis-server to stop and restart: apt-get install redis-server"))
     func aCacheOutageDegradesToSQLiteAndNeverFailsTheCaller() async throws {
         let server = try RedisTestServer.start()
         let database = try Database.inMemory()
         try Fixtures.load(into: database)
         let cache = try await RedisCache(
-            url: server.url, options: RedisCacheOptions(commandTimeout: 0.5, initialReconnectBackoff: 0.05, maximumReconnectBackoff: 0.2)
+            url: server.url,
+            options: RedisCacheOptions(commandTimeout: 0.5, initialReconnectBackoff: 0.05, maximumReconnectBackoff: 0.2)
         )
         let repo = CacheAsideBookRepository(database: database, cache: cache, timeout: 60)
         let book = try await repo.book(id: 1)
@@ -137,7 +156,9 @@ enum CacheAsideBackend: String, CaseIterable, CustomTestStringConvertible, Senda
         #expect(degraded.degradedReads == 4)
         #expect(degraded.failedInvalidations == 1)
         // Database errors are still the caller's.
-        await #expect(throws: BookstoreError.bookNotFound(999_999)) { try await repo.updatePrice(bookID: 999_999, priceCents: 1) }
+        await #expect(throws: BookstoreError.bookNotFound(999_999)) {
+            try await repo.updatePrice(bookID: 999_999, priceCents: 1)
+        }
 
         try server.restart()
         try await Task.sleep(for: .milliseconds(300))
@@ -163,6 +184,7 @@ protocol CacheAsideChecks {
 struct Checks<Cache: CacheBackend>: CacheAsideChecks {
     let repository: CacheAsideBookRepository<Cache>
     let clock: ManualClock?
+    let timeout: Double
 
     var database: Database { repository.database }
 
@@ -175,9 +197,9 @@ struct Checks<Cache: CacheBackend>: CacheAsideChecks {
 
     func expire() async throws {
         if let clock {
-            clock.advance(by: CacheAsideBookRepositoryTests.timeout)
+            clock.advance(by: timeout)
         } else {
-            try await Task.sleep(for: .milliseconds(Int(CacheAsideBookRepositoryTests.timeout * 1000) + 150))
+            try await Task.sleep(for: .milliseconds(Int(timeout * 1000) + 150))
         }
     }
 
@@ -193,8 +215,10 @@ struct Checks<Cache: CacheBackend>: CacheAsideChecks {
         let (top, topQueries) = try await queries { try await repo.topRatedBooks(limit: 10) }
         #expect(try topQueries == 1 && top == repo.uncached.topRatedBooks(limit: 10))
         let (again, cached) = try await queries {
-            (try await repo.book(id: 1), try await repo.books(byAuthor: 1), try await repo.author(id: 1),
-             try await repo.topRatedBooks(limit: 10))
+            (
+                try await repo.book(id: 1), try await repo.books(byAuthor: 1), try await repo.author(id: 1),
+                try await repo.topRatedBooks(limit: 10)
+            )
         }
         #expect(cached == 0)
         #expect(again.0 == book && again.1 == books && again.2 == author && again.3 == top)
@@ -217,9 +241,10 @@ struct Checks<Cache: CacheBackend>: CacheAsideChecks {
 
     func writesInvalidateWhatTheyChanged() async throws {
         let repo = repository
-        let other = try #require(try database.queryFirst(
-            "SELECT id FROM books WHERE author_id <> 1 AND EXISTS (SELECT 1 FROM reviews WHERE book_id = books.id) LIMIT 1"
-        ) { try $0.int64(0) })
+        let other = try #require(
+            try database.queryFirst(
+                "SELECT id FROM books WHERE author_id <> 1 AND EXISTS (SELECT 1 FROM reviews WHERE book_id = books.id) LIMIT 1"
+            ) { try $0.int64(0) })
         let otherAuthor = try #require(try await repo.book(id: other)).authorID
         let book = try #require(try await repo.book(id: 1))
         _ = try await repo.books(byAuthor: 1)
@@ -253,9 +278,15 @@ struct Checks<Cache: CacheBackend>: CacheAsideChecks {
         let repo = repository
         _ = try await repo.book(id: 1)
         let generation = try await repo.cache.get(BookCacheKeys.topRatedGeneration, as: Int.self, version: nil)
-        await #expect(throws: BookstoreError.invalidRating(6)) { try await repo.addReview(bookID: 1, rating: 6, body: "") }
-        await #expect(throws: BookstoreError.negativePrice(-1)) { try await repo.updatePrice(bookID: 1, priceCents: -1) }
-        await #expect(throws: BookstoreError.bookNotFound(999_999)) { try await repo.addReview(bookID: 999_999, rating: 5, body: "") }
+        await #expect(throws: BookstoreError.invalidRating(6)) {
+            try await repo.addReview(bookID: 1, rating: 6, body: "")
+        }
+        await #expect(throws: BookstoreError.negativePrice(-1)) {
+            try await repo.updatePrice(bookID: 1, priceCents: -1)
+        }
+        await #expect(throws: BookstoreError.bookNotFound(999_999)) {
+            try await repo.addReview(bookID: 999_999, rating: 5, body: "")
+        }
         await #expect(throws: BookstoreError.invalidLimit(-1)) { try await repo.topRatedBooks(limit: -1) }
         #expect(try await repo.cache.get(BookCacheKeys.topRatedGeneration, as: Int.self, version: nil) == generation)
         let (_, count) = try await queries { try await repo.book(id: 1) }

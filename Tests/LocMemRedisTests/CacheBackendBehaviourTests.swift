@@ -130,7 +130,9 @@ struct Profile: Codable, Sendable, Hashable {
     @Test(arguments: BackendKind.available)
     func setManyAndDeleteMany(_ kind: BackendKind) async throws {
         let cache = try await TestBackend(kind).cache
-        #expect(try await cache.setMany(["key1": "spam", "key2": "eggs", "key3": "ham"], timeout: .default, version: nil).isEmpty)
+        #expect(
+            try await cache.setMany(["key1": "spam", "key2": "eggs", "key3": "ham"], timeout: .default, version: nil)
+                .isEmpty)
         #expect(try await cache.get("key1", as: String.self, version: nil) == "spam")
         #expect(try await cache.get("key2", as: String.self, version: nil) == "eggs")
         try await cache.deleteMany(["key1", "key2", "missing"], version: nil)
@@ -193,9 +195,9 @@ struct Profile: Codable, Sendable, Hashable {
     func incrKeepsTheExpiry(_ kind: BackendKind) async throws {
         let backend = try await TestBackend(kind)
         let cache = backend.cache
-        try await cache.set("counter", 1, timeout: 0.5, version: nil)
+        try await cache.set("counter", 1, timeout: 3, version: nil)
         #expect(try await cache.incr("counter", by: 1, version: nil) == 2)
-        try await backend.advance(by: 0.7)
+        try await backend.advance(by: 3.3)
         #expect(try await cache.get("counter", as: Int.self, version: nil) == nil)
     }
 
@@ -243,11 +245,11 @@ struct Profile: Codable, Sendable, Hashable {
     func touchChangesTheExpiryOfLiveKeysOnly(_ kind: BackendKind) async throws {
         let backend = try await TestBackend(kind)
         let cache = backend.cache
-        try await cache.set("expire1", "very quickly", timeout: 0.3, version: nil)
+        try await cache.set("expire1", "very quickly", timeout: 3, version: nil)
         #expect(try await cache.touch("expire1", timeout: 30, version: nil))
-        try await cache.set("expire2", "very quickly", timeout: 0.3, version: nil)
+        try await cache.set("expire2", "very quickly", timeout: 3, version: nil)
         #expect(try await cache.touch("expire2", timeout: .never, version: nil))
-        try await backend.advance(by: 0.5)
+        try await backend.advance(by: 3.3)
         #expect(try await cache.get("expire1", as: String.self, version: nil) == "very quickly")
         #expect(try await cache.get("expire2", as: String.self, version: nil) == "very quickly")
         #expect(try await cache.touch("nonexistent", timeout: 30, version: nil) == false)
@@ -283,7 +285,9 @@ struct Profile: Codable, Sendable, Hashable {
         #expect(try await cache.decrVersion("answer", by: 2, version: 3) == 1)
         #expect(try await cache.get("answer", as: Int.self, version: 1) == 42)
         #expect(try await cache.get("answer", as: Int.self, version: 3) == nil)
-        #expect(await cacheError { try await cache.incrVersion("does-not-exist", by: 1, version: nil) }?.isKeyNotFound == true)
+        #expect(
+            await cacheError { try await cache.incrVersion("does-not-exist", by: 1, version: nil) }?.isKeyNotFound
+                == true)
         #expect(await cacheError { try await cache.incrVersion("answer", by: 1, version: Int.max) }?.isOverflow == true)
     }
 
@@ -318,7 +322,8 @@ struct Profile: Codable, Sendable, Hashable {
         let cache = try await TestBackend(kind).cache
         let loads = Counter()
         for _ in 0..<3 {
-            let value = try await cache.getOrSet("projector", timeout: .default, version: nil) { () async throws -> Int in
+            let value = try await cache.getOrSet("projector", timeout: .default, version: nil) {
+                () async throws -> Int in
                 loads.increment()
                 return 42
             }
@@ -353,7 +358,9 @@ struct Profile: Codable, Sendable, Hashable {
         struct LoadFailed: Error {}
         let cache = try await TestBackend(kind).cache
         await #expect(throws: LoadFailed.self) {
-            try await cache.getOrSet("failing", timeout: .default, version: nil) { () async throws -> Int in throw LoadFailed() }
+            try await cache.getOrSet("failing", timeout: .default, version: nil) { () async throws -> Int in
+                throw LoadFailed()
+            }
         }
         #expect(try await cache.hasKey("failing", version: nil) == false)
     }

@@ -21,7 +21,7 @@ struct NearCacheFailureTests {
 
         #expect(try await T.killClient(named: cache.trackingClientName, url: server.url))
         let flushed = await T.timeUntil { !cache.isNear("key") }
-        #expect(try #require(flushed, "the near level kept its copy") <= T.bound)
+        #expect(try #require(flushed, "the near level kept its copy") <= T.promptly)
         #expect(cache.statistics.flushes > flushes)
         // Until tracking is back, writes elsewhere are not reported: reads go to Redis and are not kept.
         try await other.set("key", "while-down", timeout: .never)
@@ -46,10 +46,10 @@ struct NearCacheFailureTests {
         try await cache.set("key", 1, timeout: .never)
         #expect(try await T.warm(cache, "key", as: Int.self) == 1)
         // The server stops answering every client (the connection stays open: no close to see).
-        try await T.admin(server.url, "CLIENT", ["PAUSE", 1000, "ALL"])
-        let disabled = await T.timeUntil(.seconds(2)) { !cache.isNearLevelActive }
+        try await T.admin(server.url, "CLIENT", ["PAUSE", 2000, "ALL"])
+        let disabled = await T.timeUntil(.seconds(3)) { !cache.isNearLevelActive }
         // At most one interval until the PING, one timeout until it is given up, and scheduling slack.
-        #expect(try #require(disabled, "the near level stayed on") <= .milliseconds(250) + T.bound)
+        #expect(try #require(disabled, "the near level stayed on") <= .milliseconds(250) + T.promptly)
         #expect(!cache.isNear("key"))
         // The pause ends; a new connection turns tracking on again.
         #expect(await T.timeUntil(.seconds(5)) { cache.isNearLevelActive } != nil)
@@ -94,7 +94,7 @@ struct NearCacheFailureTests {
         #expect(try await T.warm(cache, "key", as: String.self) == "value")
         server.stop()
         let flushed = await T.timeUntil { !cache.isNear("key") && !cache.isNearLevelActive }
-        #expect(try #require(flushed, "the near level outlived the server") <= T.bound)
+        #expect(try #require(flushed, "the near level outlived the server") <= T.promptly)
         let error = await cacheError { try await cache.get("key", as: String.self) }
         #expect(error?.isConnectionFailed == true)
         await cache.close()

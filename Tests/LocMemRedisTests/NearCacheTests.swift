@@ -46,7 +46,7 @@ struct NearCacheTests {
             }
             let delay = await T.timeUntil { !cache.isNear(key) }
             let measured = try #require(delay, "\(change): the near copy was never dropped")
-            #expect(measured <= T.bound || change == "expire", "\(change): dropped after \(measured)")
+            #expect(measured <= T.promptly || change == "expire", "\(change): dropped after \(measured)")
             let expected: Int? = change == "set" || change == "incr" ? 11 : nil
             if change == "expire" { try await Task.sleep(for: .milliseconds(80)) }
             #expect(try await cache.get(key, as: Int.self) == expected, "\(change)")
@@ -130,7 +130,7 @@ struct NearCacheTests {
             let flushes = cache.statistics.flushes
             try await T.admin(server.url, command)
             let delay = await T.timeUntil { !cache.isNear("a") && !cache.isNear("b") }
-            #expect(try #require(delay, "\(command) left the near level as it was") <= T.bound)
+            #expect(try #require(delay, "\(command) left the near level as it was") <= T.promptly)
             #expect(cache.statistics.flushes > flushes)
             #expect(try await cache.get("a", as: Int.self) == nil)
             #expect(cache.isNearLevelActive)
@@ -205,7 +205,7 @@ struct NearCacheTests {
             try await writing.value
             let last = round * 1000 + 299
             let delay = try await T.timeUntil { try await cache.get("hot", as: Int.self) == last }
-            #expect(try #require(delay, "round \(round): still stale after 5 s") <= T.bound)
+            #expect(try #require(delay, "round \(round): still stale after 5 s") <= T.promptly)
         }
         #expect(cache.statistics.discardedFills > 0, "the race happened: \(cache.statistics)")
         await writer.close()
@@ -230,7 +230,7 @@ struct NearCacheTests {
             let read = try await reading.value
             #expect(read == large.count || read == "small-\(round)".count)
             let delay = try await T.timeUntil { try await cache.get("big", as: String.self) == "small-\(round)" }
-            #expect(try #require(delay, "round \(round): the large value stayed near") <= T.bound)
+            #expect(try #require(delay, "round \(round): the large value stayed near") <= T.promptly)
             if cache.statistics.discardedFills > 0 { break }
         }
         #expect(cache.statistics.discardedFills > 0, "the race never happened in 5 rounds: \(cache.statistics)")

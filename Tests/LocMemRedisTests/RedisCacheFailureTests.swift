@@ -9,7 +9,8 @@ import Testing
 /// Server down, refused, timed out, killed mid-command, a reply that is not RESP: each a typed
 /// `CacheError` naming the address, never a crash or a hang; and once the server is back, the next
 /// call works. Each test runs a redis-server of its own, stopped and restarted in the test.
-@Suite(.enabled(if: RedisTestServer.binary != nil, "needs redis-server to stop and restart: apt-get install redis-server"))
+@Suite(
+    .enabled(if: RedisTestServer.binary != nil, "needs redis-server to stop and restart: apt-get install redis-server"))
 struct RedisCacheFailureTests {
     /// Short timeouts and backoff, so the tests wait little.
     static let options = RedisCacheOptions(
@@ -93,7 +94,8 @@ struct RedisCacheFailureTests {
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let port = try #require(server.localAddress?.port)
-        let error = try #require(await cacheError { try await RedisCache(url: "redis://127.0.0.1:\(port)/0", options: Self.options) })
+        let error = try #require(
+            await cacheError { try await RedisCache(url: "redis://127.0.0.1:\(port)/0", options: Self.options) })
         guard case .protocolError(let message) = error else {
             Issue.record("expected a protocol error, got \(error)")
             return
@@ -105,13 +107,17 @@ struct RedisCacheFailureTests {
 
     @Test func aPasswordAndDatabaseFromTheURLAreUsed() async throws {
         let server = try RedisTestServer.start(arguments: ["--requirepass", "s3cret"])
-        let wrong = try #require(await cacheError { try await RedisCache(url: "redis://:nope@127.0.0.1:\(server.port)/0", options: Self.options) })
+        let wrong = try #require(
+            await cacheError {
+                try await RedisCache(url: "redis://:nope@127.0.0.1:\(server.port)/0", options: Self.options)
+            })
         #expect(wrong.isConnectionFailed)
         #expect(!wrong.description.contains("nope"))
         let noPassword = try #require(await cacheError { try await RedisCache(url: server.url, options: Self.options) })
         #expect(noPassword.isConnectionFailed)
         let cache3 = try await RedisCache(url: "redis://:s3cret@127.0.0.1:\(server.port)/3", options: Self.options)
-        let cache4 = try await RedisCache(url: "redis://default:s3cret@127.0.0.1:\(server.port)/4", options: Self.options)
+        let cache4 = try await RedisCache(
+            url: "redis://default:s3cret@127.0.0.1:\(server.port)/4", options: Self.options)
         try await cache3.set("key", "three", timeout: .default)
         #expect(try await cache4.get("key", as: String.self) == nil)
         #expect(try await cache3.get("key", as: String.self) == "three")

@@ -10,10 +10,13 @@ import Testing
 @Suite(.enabled(if: RedisTestServer.isAvailable, RedisTestServer.unavailableReason))
 struct RedisCacheTests {
     /// A cache with a prefix of its own on the shared server, and a raw connection to look behind it.
-    static func make(_ name: String = #function, options: RedisCacheOptions = .init()) async throws -> (RedisCache, RedisConnection) {
+    static func make(_ name: String = #function, options: RedisCacheOptions = .init()) async throws -> (
+        RedisCache, RedisConnection
+    ) {
         let url = try RedisTestServer.sharedURL()
         let prefix = "\(name.prefix(while: { $0 != "(" }))-\(Int.random(in: 0..<1_000_000_000))"
-        let cache = try await RedisCache(url: url, configuration: CacheConfiguration(keyPrefix: prefix), options: options)
+        let cache = try await RedisCache(
+            url: url, configuration: CacheConfiguration(keyPrefix: prefix), options: options)
         let raw = try await RedisConnection.connect(to: RedisEndpoint(url: url)).get()
         return (cache, raw)
     }
@@ -24,8 +27,11 @@ struct RedisCacheTests {
         try await cache.set("s", "hello", timeout: .default)
         try await cache.set("list", [1, 2], timeout: .default)
         #expect(try await raw.send(RedisCommand("GET", [.string(cache.makeKey("n"))])).string == "42")
-        #expect(try await raw.send(RedisCommand("GET", [.string(cache.makeKey("s"))])).string == "\0Swift.String\0hello")
-        #expect(try await raw.send(RedisCommand("GET", [.string(cache.makeKey("list"))])).string == "\0Swift.Array<Swift.Int>\0[1,2]")
+        #expect(
+            try await raw.send(RedisCommand("GET", [.string(cache.makeKey("s"))])).string == "\0Swift.String\0hello")
+        #expect(
+            try await raw.send(RedisCommand("GET", [.string(cache.makeKey("list"))])).string
+                == "\0Swift.Array<Swift.Int>\0[1,2]")
         // Another client's INCRBY is seen as an Int, since the stored form is the integer's text.
         _ = try await raw.send(RedisCommand("INCRBY", [.string(cache.makeKey("n")), 8]))
         #expect(try await cache.get("n", as: Int.self) == 50)
@@ -71,7 +77,9 @@ struct RedisCacheTests {
 
     @Test func aTooLargeValueIsRefusedBeforeSending() async throws {
         let (cache, raw) = try await Self.make(options: RedisCacheOptions(maximumValueSize: 1000))
-        let error = await cacheError { try await cache.set("big", String(repeating: "x", count: 2000), timeout: .default) }
+        let error = await cacheError {
+            try await cache.set("big", String(repeating: "x", count: 2000), timeout: .default)
+        }
         guard case .valueTooLarge(let key, let size, let limit) = try #require(error) else {
             Issue.record("expected valueTooLarge, got \(String(describing: error))")
             return
@@ -97,17 +105,32 @@ struct RedisCacheTests {
 
     @Test func fractionalTimeoutsAreMilliseconds() async throws {
         let (cache, raw) = try await Self.make()
-        try await cache.set("short", 1, timeout: 1.5)
-        let ttl = try await raw.send(RedisCommand("PTTL", [.string(cache.makeKey("short"))]))
-        guard case .integer(let milliseconds) = ttl else { Issue.record("PTTL: \(ttl)"); return }
-        #expect((1000...1500).contains(milliseconds))
+        // The server's clock before and after the SET bound the deadline it stored (PEXPIRETIME, in
+        // milliseconds): with PX it is within them plus 100.5 s; EX would have dropped the half second.
+        func serverMilliseconds() async throws -> Int {
+            guard case .array(let parts) = try await raw.send(RedisCommand("TIME")), parts.count == 2,
+                  let seconds = parts[0].string.flatMap(Int.init), let micros = parts[1].string.flatMap(Int.init)
+            else { throw CacheError.protocolError("TIME") }
+            return seconds * 1000 + micros / 1000
+        }
+        let before = try await serverMilliseconds()
+        try await cache.set("fractional", 1, timeout: 100.5)
+        let after = try await serverMilliseconds()
+        let deadline = try await raw.send(RedisCommand("PEXPIRETIME", [.string(cache.makeKey("fractional"))]))
+        guard case .integer(let milliseconds) = deadline else {
+            Issue.record("PEXPIRETIME: \(deadline)")
+            return
+        }
+        #expect((before + 100_500...after + 100_501).contains(milliseconds))
         try await cache.set("forever", 1, timeout: .never)
         #expect(try await raw.send(RedisCommand("PTTL", [.string(cache.makeKey("forever"))])) == .integer(-1))
         await raw.close()
     }
 
     @Test func aMalformedURLIsAnInvalidConfiguration() async throws {
-        for url in ["http://127.0.0.1:6379", "redis://", "redis://127.0.0.1:99999", "redis://127.0.0.1:6379/x", "redis://[::1"] {
+        for url in [
+            "http://127.0.0.1:6379", "redis://", "redis://127.0.0.1:99999", "redis://127.0.0.1:6379/x", "redis://[::1",
+        ] {
             let error = await cacheError { try await RedisCache(url: url) }
             guard case .invalidConfiguration(let field, _) = try #require(error, "\(url)") else {
                 Issue.record("\(url): \(String(describing: error))")
@@ -121,7 +144,9 @@ struct RedisCacheTests {
         let url = try RedisTestServer.sharedURL()
         let error = await cacheError { try await RedisCache(url: url, options: RedisCacheOptions(poolSize: 0)) }
         #expect(error == .invalidConfiguration(field: "poolSize", reason: "must be at least 1, got 0"))
-        let timeout = await cacheError { try await RedisCache(url: url, options: RedisCacheOptions(commandTimeout: .nan)) }
+        let timeout = await cacheError {
+            try await RedisCache(url: url, options: RedisCacheOptions(commandTimeout: .nan))
+        }
         if case .invalidConfiguration(let field, _) = try #require(timeout) { #expect(field == "commandTimeout") }
     }
 }
