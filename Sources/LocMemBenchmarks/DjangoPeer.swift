@@ -32,9 +32,14 @@ public enum DjangoPeer {
     public static func run(
         python: String = "python3", script: URL = defaultScript(), quick: Bool
     ) throws -> DjangoOutput {
+        try runScript(python: python, script: script, arguments: ["--json"] + (quick ? ["--quick"] : []))
+    }
+
+    /// Runs `python script arguments...` and decodes the JSON it prints as a `T`.
+    static func runScript<T: Decodable>(python: String, script: URL, arguments: [String]) throws -> T {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path, "--json"] + (quick ? ["--quick"] : [])
+        process.arguments = [python, script.path] + arguments
         let output = Pipe()
         process.standardOutput = output
         do {
@@ -48,7 +53,7 @@ public enum DjangoPeer {
             throw BenchmarkError.djangoFailed("\(python) \(script.path) exited with \(process.terminationStatus)")
         }
         do {
-            return try JSONDecoder().decode(DjangoOutput.self, from: data)
+            return try JSONDecoder().decode(T.self, from: data)
         } catch {
             let text = String(decoding: data.prefix(500), as: UTF8.self)
             throw BenchmarkError.djangoFailed("unreadable output (\(error)): \(text)")

@@ -31,6 +31,13 @@ struct Bench: ParsableCommand {
     ))
     var filter: String?
 
+    @Option(help: ArgumentHelp(
+        "Also measure RedisCache on this Redis server (redis://host:port/db), against redis-benchmark and, "
+            + "with --with-django, Django's RedisCache; and book(id:) through LocMem, Redis and no cache.",
+        valueName: "url"
+    ))
+    var redis: String?
+
     @Option(help: "The Python interpreter for --with-django.")
     var python = "python3"
 
@@ -78,16 +85,48 @@ struct Bench: ParsableCommand {
                 report.deriveComparisons()
             }
         }
+        var redisReport: RedisBenchmarkReport?
+        if let redis {
+            let benchmarks = RedisBenchmarks(
+                url: redis, options: options,
+                django: withDjango ? (python, DjangoRedisPeer.defaultScript()) : nil,
+                progress: { line in Self.printError("bench: \(line)") }
+            )
+            do {
+                redisReport = try benchmarks.run()
+            } catch {
+                throw CLIError.wrapping(error)
+            }
+        }
         Self.printError("bench: done in \(Int(Date().timeIntervalSince(started).rounded())) s")
-        print(json ? try report.json() : report.table())
+        if let redisReport {
+            if json {
+                print(try Self.combinedJSON(report: report, redis: redisReport))
+            } else {
+                print(report.table())
+                print()
+                print(redisReport.table())
+            }
+        } else {
+            print(json ? try report.json() : report.table())
+        }
+        try NearCacheCommand.bench(url: redis, options: options, json: json) { line in Self.printError("bench: \(line)") }
         if report.machine.isDebugBuild {
             Self.printError("bench: WARNING: this is a DEBUG build; measure with `swift run -c release locmem bench`")
         }
-        if let failure = report.django?.error {
+        if let failure = report.django?.error ?? redisReport?.djangoError {
             // The Swift numbers are printed all the same; the exit status says the asked-for peer is missing.
             Self.printError("bench: --with-django: \(failure)")
             throw ExitCode.failure
         }
+    }
+
+    /// `{"report": <the usual report>, "redis": <the Redis section>}`, for `--json` with `--redis`.
+    static func combinedJSON(report: BenchmarkReport, redis: RedisBenchmarkReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let redisJSON = String(decoding: try encoder.encode(redis), as: UTF8.self)
+        return "{\n\"redis\" : \(redisJSON),\n\"report\" : \(try report.json())\n}"
     }
 
     static func printError(_ line: String) {

@@ -36,6 +36,7 @@ extension LocMemCommand {
                 cacheOptions: cache,
                 callOptions: calls,
                 perform: { try $0.book(id: id) },
+                performShared: { try await $0.book(id: id) },
                 summary: { Formatting.summary(of: $0) }
             ).run()
             if measured.last?.value == nil {

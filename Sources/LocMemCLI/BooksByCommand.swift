@@ -32,6 +32,7 @@ extension LocMemCommand {
                 cacheOptions: cache,
                 callOptions: calls,
                 perform: { try $0.books(byAuthor: authorID) },
+                performShared: { try await $0.books(byAuthor: authorID) },
                 summary: { Formatting.summary(of: $0) },
                 details: { books, terminal in BookListing.lines(for: books, terminal: terminal) }
             ).run()

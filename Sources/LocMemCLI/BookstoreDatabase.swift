@@ -145,3 +145,18 @@ enum BookstoreDatabase {
         }
     }
 }
+
+extension BookstoreDatabase.Origin {
+    /// `in-memory database seeded from Fixtures/ in 140 ms`, or what was done with the `--db` file.
+    func description(seedDuration: Duration?) -> String {
+        let seeded = seedDuration.map { " in " + Formatting.duration($0) } ?? ""
+        switch self {
+        case .inMemory:
+            return "in-memory database, seeded from Fixtures/\(seeded)"
+        case .seededFile(let path):
+            return "\(path), new: seeded from Fixtures/\(seeded)"
+        case .existingFile(let path):
+            return "\(path), kept from an earlier run"
+        }
+    }
+}

@@ -70,15 +70,7 @@ struct BookstoreSession {
 
     /// `in-memory database seeded from Fixtures/ in 140 ms`, or what was done with the `--db` file.
     var databaseDescription: String {
-        let seeded = seedDuration.map { " in " + Formatting.duration($0) } ?? ""
-        switch origin {
-        case .inMemory:
-            return "in-memory database, seeded from Fixtures/\(seeded)"
-        case .seededFile(let path):
-            return "\(path), new: seeded from Fixtures/\(seeded)"
-        case .existingFile(let path):
-            return "\(path), kept from an earlier run"
-        }
+        origin.description(seedDuration: seedDuration)
     }
 
     /// `timeout 1 s, max 300 entries, cull 1/3 when full`

@@ -43,6 +43,19 @@ struct CacheOptions: ParsableArguments {
     )
     var databasePath: String?
 
+    @Option(
+        name: .customLong("cache"),
+        help: ArgumentHelp(
+            """
+            A Redis server to cache in, shared with other processes (redis://[:password@]host:port/db): \
+            the commands then read through CacheAsideBookRepository on a RedisCache instead of the \
+            in-process cache.
+            """,
+            valueName: "url"
+        )
+    )
+    var cacheURL: String?
+
     @Flag(help: "Never colour the output (colour is also off when NO_COLOR is set or stdout is not a terminal).")
     var noColor = false
 

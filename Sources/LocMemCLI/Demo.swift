@@ -43,6 +43,10 @@ extension LocMemCommand {
         }
 
         func run() throws {
+            if let url = cache.cacheURL {
+                try SharedStory.run(options: cache, url: url)
+                return
+            }
             let session = try BookstoreSession(options: cache)
             let terminal = cache.terminal
             var story = Story(session: session, terminal: terminal, calls: try Self.callNames(session))

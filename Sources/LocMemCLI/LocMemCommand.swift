@@ -17,7 +17,7 @@ struct LocMemCommand: ParsableCommand {
             """,
         subcommands: [
             Demo.self, BookCommand.self, BooksByCommand.self, TopRatedCommand.self, SQLCommand.self, Bench.self,
-            SetPriceCommand.self,
+            SetPriceCommand.self, NearCacheCommand.self,
         ],
         defaultSubcommand: Demo.self
     )
@@ -28,7 +28,10 @@ struct LocMemCommand: ParsableCommand {
     /// `BookstoreError`, `CacheError`, `FixturesError`) are wrapped in ``CLIError`` on the way
     /// out, so each is reported as one line, whichever command threw it.
     static func main() {
-        let arguments = NegativeNumberArguments.rearranged(Array(CommandLine.arguments.dropFirst()))
+        ConcurrencyExecutor.useEventLoops()
+        let arguments = NegativeNumberArguments.rearranged(SubcommandOptionArguments.rearranged(
+            Array(CommandLine.arguments.dropFirst()), subcommands: SubcommandOptionArguments.subcommandNames
+        ))
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

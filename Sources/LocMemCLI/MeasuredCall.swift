@@ -45,3 +45,6 @@ struct MeasuredCall<Value> {
         Int(duration.components.seconds) * 1_000_000_000 + Int(duration.components.attoseconds / 1_000_000_000)
     }
 }
+
+/// Measured calls cross from the task that made them to the main thread (``SharedCacheSession``).
+extension MeasuredCall: Sendable where Value: Sendable {}

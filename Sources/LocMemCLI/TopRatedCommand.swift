@@ -32,6 +32,7 @@ extension LocMemCommand {
                 cacheOptions: cache,
                 callOptions: calls,
                 perform: { try $0.topRatedBooks(limit: limit) },
+                performShared: { try await $0.topRatedBooks(limit: limit) },
                 summary: { Formatting.summary(of: $0) },
                 details: { ratings, terminal in BookListing.lines(for: ratings, terminal: terminal) }
             ).run()

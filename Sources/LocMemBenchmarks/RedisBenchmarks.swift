@@ -1,0 +1,430 @@
+import Bookstore
+import Dispatch
+import Foundation
+import LocMem
+import LocMemRedis
+import SQLiteStore
+import Synchronization
+
+/// `locmem bench --redis URL`: `RedisCache` on a real server, against Django's `RedisCache`
+/// (redis-py) and `redis-benchmark` on the same server in the same run, and the cache-aside
+/// `book(id:)` on LocMem, on Redis and with no cache.
+///
+/// Like with like: every case has one operation in flight on one connection, as
+/// `redis-benchmark -c 1 -P 1` measures a round trip, and as Django's cache is used from one
+/// thread. A sample is a batch's time divided by its size (batches grow during the warm-up until
+/// one lasts ``BenchmarkOptions/targetBatchNanoseconds``); medians and p99 over samples.
+/// Keys are written under the prefix `locmem-bench` and removed at the end.
+public struct RedisBenchmarks: Sendable {
+    /// The cases, `group/operation/implementation`, for `--filter`.
+    public static let operations = ["get hit", "set", "incr", "getMany 100"]
+    public static let readThrough = ["LocMemCache", "RedisCache", "no cache (SQLite)"]
+
+    public var url: String
+    public var options: BenchmarkOptions
+    public var django: (python: String, script: URL)?
+    public var progress: @Sendable (String) -> Void
+
+    public init(
+        url: String, options: BenchmarkOptions, django: (python: String, script: URL)? = nil,
+        progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.url = url
+        self.options = options
+        self.django = django
+        self.progress = progress
+    }
+
+    /// Measures every case and returns the report.
+    ///
+    /// - Throws: `CacheError` when the server cannot be reached; ``BenchmarkError`` when a sanity
+    ///   check fails (a hit that missed, a cached read that ran SQL).
+    public func run() throws -> RedisBenchmarkReport {
+        let this = self
+        var report = try runBlocking { () async throws -> RedisBenchmarkReport in try await this.measureSwift() }
+        let address = report.address
+        if options.includes("redis/") {
+            report.redisBenchmark = RedisBenchmarkTool.run(address: address, quick: options.isQuick, progress: progress)
+        }
+        if let django, options.includes("redis/") {
+            progress("redis: Django: running \(django.script.path)")
+            do {
+                report.django = try DjangoRedisPeer.run(
+                    python: django.python, script: django.script, url: url, quick: options.isQuick)
+            } catch {
+                report.djangoError = "\(error)"
+            }
+        }
+        return report
+    }
+
+    private func measureSwift() async throws -> RedisBenchmarkReport {
+        let cache = try await RedisCache(
+            url: url, configuration: CacheConfiguration(timeout: 300, keyPrefix: "locmem-bench"))
+        defer {
+            Task { [cache] in
+                try? await cache.clear()
+                await cache.close()
+            }
+        }
+        var report = RedisBenchmarkReport(address: cache.address, serverVersion: try await serverVersion(cache))
+        let keys = (0..<1_024).map { "key:\($0)" }
+        for key in keys { try await cache.set(key, "value", timeout: .default) }
+        try await cache.set("counter", 0, timeout: .never)
+        let many = Array(keys.prefix(100))
+        guard try await cache.get(keys[1], as: String.self) == "value",
+            try await cache.getMany(many, as: String.self).count == 100
+        else { throw BenchmarkError.setUpFailed("redis: the keys just set are not all there") }
+
+        let mask = keys.count - 1
+        let position = RoundRobin()
+        @Sendable func nextKey() -> String { keys[position.next() & mask] }
+        let cases: [(String, @Sendable (Int) async throws -> Int)] = [
+            (
+                "get hit",
+                { n in
+                    var total = 0
+                    for _ in 0..<n { total += try await cache.get(nextKey(), as: String.self)?.utf8.count ?? 0 }
+                    guard total == 5 * n else { throw BenchmarkError.setUpFailed("redis get hit: a miss") }
+                    return total
+                }
+            ),
+            (
+                "set",
+                { n in
+                    for _ in 0..<n { try await cache.set(nextKey(), "value", timeout: .default) }
+                    return n
+                }
+            ),
+            (
+                "incr",
+                { n in
+                    var last = 0
+                    for _ in 0..<n { last = try await cache.incr("counter") }
+                    return last
+                }
+            ),
+            (
+                "getMany 100",
+                { n in
+                    var total = 0
+                    for _ in 0..<n { total += try await cache.getMany(many, as: String.self).count }
+                    guard total == 100 * n else { throw BenchmarkError.setUpFailed("redis getMany: a miss") }
+                    return total
+                }
+            ),
+        ]
+        for (operation, body) in cases where options.includes("redis/\(operation)/RedisCache") {
+            progress("redis/\(operation)/RedisCache")
+            report.swift[operation] = try await measure(body)
+        }
+        try await measureReadThrough(redis: cache, into: &report)
+        return report
+    }
+
+    /// `book(id:)` hits through `CacheAsideBookRepository` on LocMem and on Redis, and the query alone.
+    private func measureReadThrough(redis: RedisCache, into report: inout RedisBenchmarkReport) async throws {
+        let names = Self.readThrough.map { "redis/read-through/book(id:)/\($0)" }
+        guard names.contains(where: options.includes) else { return }
+        let database = try Database.inMemory()
+        try Fixtures.load(into: database)
+        let local = CacheAsideBookRepository(
+            database: database, cache: try LocMemCache(location: "locmem-bench/read-through"), timeout: 300
+        )
+        let shared = CacheAsideBookRepository(database: database, cache: redis, timeout: 300)
+        let uncached = local.uncached
+        let ids: [Int64] = Array(1...1_024)
+        for id in ids {
+            let expected = try uncached.book(id: id)
+            guard try await local.book(id: id) == expected, try await shared.book(id: id) == expected else {
+                throw BenchmarkError.setUpFailed("read-through: book(id: \(id)) differs from SQLite")
+            }
+        }
+        let position = RoundRobin()
+        @Sendable func nextID() -> Int64 { ids[position.next() & 1_023] }
+        let bodies: [@Sendable (Int) async throws -> Int] = [
+            { n in
+                var total = 0
+                for _ in 0..<n { total += try await local.book(id: nextID())?.priceCents ?? 0 }
+                return total
+            },
+            { n in
+                var total = 0
+                for _ in 0..<n { total += try await shared.book(id: nextID())?.priceCents ?? 0 }
+                return total
+            },
+            { n in
+                var total = 0
+                for _ in 0..<n { total += try uncached.book(id: nextID())?.priceCents ?? 0 }
+                return total
+            },
+        ]
+        for (name, (implementation, body)) in zip(names, zip(Self.readThrough, bodies)) where options.includes(name) {
+            progress(name)
+            let queries = database.queryCount
+            report.readThrough[implementation] = try await measure(body)
+            if implementation != Self.readThrough[2], database.queryCount != queries {
+                throw BenchmarkError.setUpFailed("\(name): a cached read ran SQL")
+            }
+        }
+    }
+
+    private func serverVersion(_ cache: RedisCache) async throws -> String {
+        // Not part of CacheBackend; read it the way redis-cli would, through INFO.
+        _ = cache
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["redis-server", "--version"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return "?" }
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.split(separator: " ").first { $0.hasPrefix("v=") }.map { String($0.dropFirst(2)) } ?? "?"
+    }
+
+    /// Samples `body(n)` (n operations) as ``Sampler`` does, one operation in flight.
+    private func measure(_ body: @Sendable (Int) async throws -> Int) async throws -> LatencyStatistics {
+        let clock = ContinuousClock()
+        var batch = 1
+        let warmUpEnd = clock.now + .nanoseconds(Int64(options.warmUpSeconds * 1e9))
+        var checksum = 0
+        while true {
+            let start = clock.now
+            checksum &+= try await body(batch)
+            let now = clock.now
+            if (now - start) < .nanoseconds(options.targetBatchNanoseconds), batch < options.maximumBatchSize {
+                batch = min(batch * 2, options.maximumBatchSize)
+            }
+            if now >= warmUpEnd { break }
+        }
+        var samples: [Double] = []
+        let start = clock.now
+        var last = start
+        let duration = Duration.nanoseconds(Int64(options.sampleSeconds * Double(max(options.rounds, 1)) * 1e9))
+        while samples.count < options.maximumSamples {
+            checksum &+= try await body(batch)
+            let now = clock.now
+            samples.append(Double((now - last) / .nanoseconds(1)) / Double(batch))
+            last = now
+            if samples.count >= options.minimumSamples, now - start >= duration { break }
+        }
+        withExtendedLifetime(checksum) {}
+        return LatencyStatistics(samples: samples)
+    }
+}
+
+/// The next index of a round-robin over keys, shared by the closures of one case.
+private final class RoundRobin: Sendable {
+    private let position = Atomic<Int>(0)
+    func next() -> Int { position.wrappingAdd(1, ordering: .relaxed).oldValue }
+}
+
+// MARK: - Report
+
+/// What ``RedisBenchmarks`` measured: per operation, RedisCache, Django's RedisCache and
+/// `redis-benchmark`, in nanoseconds per operation.
+public struct RedisBenchmarkReport: Sendable, Codable {
+    public var address: String
+    public var serverVersion: String
+    /// RedisCache, by operation.
+    public var swift: [String: LatencyStatistics] = [:]
+    /// Django's RedisCache, by operation, when `--with-django` ran.
+    public var django: DjangoRedisOutput?
+    public var djangoError: String?
+    /// redis-benchmark's round trip (-c 1 -P 1), by operation.
+    public var redisBenchmark: [String: RedisBenchmarkTool.RoundTrip] = [:]
+    /// `book(id:)` hits by implementation.
+    public var readThrough: [String: LatencyStatistics] = [:]
+
+    init(address: String, serverVersion: String) {
+        self.address = address
+        self.serverVersion = serverVersion
+    }
+
+    /// Django's median for `operation`, in nanoseconds.
+    func djangoMedian(_ operation: String) -> Double? {
+        django?.results.first { $0.operation == operation }?.latency.median
+    }
+
+    /// The aligned table, with the goals judged on this run's ratios.
+    public func table() -> String {
+        var lines = [
+            "Redis: \(address), redis-server \(serverVersion); one operation in flight on one connection "
+                + "(redis-benchmark -c 1 -P 1); medians per operation"
+        ]
+        if let django {
+            lines.append(
+                "  Django: Python \(django.python), Django \(django.django), redis-py \(django.redis), "
+                    + "same server, same run"
+            )
+        } else if let djangoError {
+            lines.append("  Django: NOT RUN: \(djangoError)")
+        } else {
+            lines.append("  Django: not run (add --with-django)")
+        }
+        func pad(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - text.count))
+        }
+        func left(_ text: String, _ width: Int) -> String {
+            String(repeating: " ", count: max(0, width - text.count)) + text
+        }
+        lines.append(
+            "  " + pad("", 14) + left("RedisCache", 20) + left("Django", 10) + left("redis-benchmark", 20)
+                + left("Django/Swift", 14) + left("Swift/r-b", 11))
+        lines.append(
+            "  " + pad("operation", 14) + left("median", 10) + left("mean", 10) + left("median", 10)
+                + left("p50", 10) + left("mean", 10) + left("(medians)", 14) + left("(means)", 11))
+        var goals: [String] = []
+        for operation in RedisBenchmarks.operations {
+            guard let swift = swift[operation] else { continue }
+            let djangoValue = djangoMedian(operation)
+            let tool = redisBenchmark[operation]
+            let versusDjango = djangoValue.map { $0 / swift.median }
+            let versusTool = tool.map { swift.mean / $0.mean }
+            lines.append(
+                "  " + pad(operation, 14) + left(Format.latency(swift.median), 10) + left(Format.latency(swift.mean), 10)
+                    + left(djangoValue.map(Format.latency) ?? "-", 10) + left(tool.map { Format.latency($0.p50) } ?? "-", 10)
+                    + left(tool.map { Format.latency($0.mean) } ?? "-", 10)
+                    + left(versusDjango.map(Format.ratio) ?? "-", 14) + left(versusTool.map(Format.ratio) ?? "-", 11))
+            if let versusDjango {
+                goals.append(
+                    "\(versusDjango >= 3 ? "MET" : "NOT MET")  \(operation): \(Format.ratio(versusDjango)) "
+                        + "faster than Django's RedisCache (goal >= 3x)"
+                )
+            }
+            if let versusTool {
+                goals.append(
+                    "\(versusTool <= 1.5 ? "MET" : "NOT MET")  \(operation): \(Format.ratio(versusTool)) "
+                        + "redis-benchmark's mean round trip (goal <= 1.5x)"
+                )
+            }
+        }
+        if !readThrough.isEmpty {
+            lines.append("")
+            lines.append("  read-through book(id:) hit (CacheAsideBookRepository), median / p99:")
+            for implementation in RedisBenchmarks.readThrough {
+                guard let measured = readThrough[implementation] else { continue }
+                lines.append(
+                    "    " + pad(implementation, 20) + left(Format.latency(measured.median), 10)
+                        + left(Format.latency(measured.p99), 10))
+            }
+        }
+        if !goals.isEmpty {
+            lines.append("")
+            lines.append("  goals:")
+            lines += goals.map { "    " + $0 }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+// MARK: - Peers
+
+/// `redis-benchmark -c 1 -P 1` on the same server: the round trip of the same commands with a
+/// C client and nothing else.
+///
+/// Its p50 is per request, while a sample here is a batch's mean; so the goal compares means
+/// (redis-benchmark's is 1 / requests per second), and the p50 is shown beside it.
+public enum RedisBenchmarkTool {
+    /// One command's round trip, in nanoseconds.
+    public struct RoundTrip: Sendable, Codable {
+        public var p50: Double
+        public var mean: Double
+    }
+
+    /// Round trips per operation; empty when `redis-benchmark` is missing.
+    static func run(address: String, quick: Bool, progress: @Sendable (String) -> Void) -> [String: RoundTrip] {
+        guard let colon = address.lastIndex(of: ":") else { return [:] }
+        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let port = String(address[address.index(after: colon)...])
+        let requests = quick ? "2000" : "50000"
+        let base = ["-h", host, "-p", port, "-c", "1", "-P", "1", "-n", requests, "--csv"]
+        var results: [String: RoundTrip] = [:]
+        progress("redis: redis-benchmark -c 1 -P 1 -t set,get,incr")
+        for (test, roundTrip) in csv(base + ["-t", "set,get,incr"]) {
+            switch test {
+            case "SET": results["set"] = roundTrip
+            case "GET": results["get hit"] = roundTrip
+            case "INCR": results["incr"] = roundTrip
+            default: break
+            }
+        }
+        // MGET of 100 keys that hold values the size of RedisCache's ("\0Swift.String\0value").
+        let keys = (0..<100).map { "locmem-bench:rb:\($0)" }
+        _ = csv(base + ["-n", "1", "MSET"] + keys.flatMap { [$0, "\u{1}Swift.String\u{1}value"] })
+        progress("redis: redis-benchmark -c 1 -P 1 MGET (100 keys)")
+        if let roundTrip = csv(base + ["MGET"] + keys).first?.1 { results["getMany 100"] = roundTrip }
+        _ = csv(base + ["-n", "1", "DEL"] + keys)
+        return results
+    }
+
+    /// Runs redis-benchmark with `arguments` and returns each row's test name and round trip.
+    private static func csv(_ arguments: [String]) -> [(String, RoundTrip)] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["redis-benchmark"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return [] }
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",...
+        return text.split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            guard fields.count >= 5, let rps = Double(fields[1]), rps > 0, let p50 = Double(fields[4]) else { return nil }
+            return (String(fields[0].split(separator: " ").first ?? ""), RoundTrip(p50: p50 * 1_000_000, mean: 1e9 / rps))
+        }
+    }
+}
+
+/// What `Benchmarks/django_redis_bench.py --json` prints.
+public struct DjangoRedisOutput: Sendable, Codable {
+    public var python: String
+    public var django: String
+    public var redis: String
+    public var results: [Row]
+
+    /// One measured operation (the script prints more fields; these are the ones compared).
+    public struct Row: Sendable, Codable {
+        public var operation: String
+        public var latency: LatencyStatistics
+    }
+}
+
+/// Django 5.2's `RedisCache` with redis-py, measured by `Benchmarks/django_redis_bench.py`.
+public enum DjangoRedisPeer {
+    /// `Benchmarks/django_redis_bench.py`, next to ``DjangoPeer/defaultScript(sourceFile:)``.
+    public static func defaultScript() -> URL {
+        DjangoPeer.defaultScript().deletingLastPathComponent().appendingPathComponent("django_redis_bench.py")
+    }
+
+    static func run(python: String, script: URL, url: String, quick: Bool) throws -> DjangoRedisOutput {
+        try DjangoPeer.runScript(
+            python: python, script: script, arguments: ["--url", url, "--json"] + (quick ? ["--quick"] : [])
+        )
+    }
+}
+
+// MARK: - Blocking
+
+/// Runs `body` on the concurrency runtime and blocks the calling thread (a command's main thread,
+/// never one of the runtime's) until it finishes.
+public func runBlocking<T: Sendable, E: Error>(_ body: @escaping @Sendable () async throws(E) -> T) throws(E) -> T {
+    let outcome = Mutex<Result<T, E>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let result: Result<T, E>
+        do throws(E) {
+            result = .success(try await body())
+        } catch {
+            result = .failure(error)
+        }
+        outcome.withLock { $0 = result }
+        done.signal()
+    }
+    done.wait()
+    return try outcome.withLock { $0! }.get()
+}
