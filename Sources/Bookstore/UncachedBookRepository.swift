@@ -64,6 +64,11 @@ enum SQL {
         """
 
     // Writes.
+    /// The book's author and whether it has reviews (then it may be in a top-rated list): what
+    /// `CacheAsideBookRepository.updatePrice` must invalidate.
+    static let bookForUpdate = """
+        SELECT author_id, EXISTS (SELECT 1 FROM reviews WHERE book_id = books.id) FROM books WHERE id = ?
+        """
     static let updatePrice = "UPDATE books SET price_cents = ? WHERE id = ?"
     static let bookExists = "SELECT 1 FROM books WHERE id = ?"
     static let insertReview = "INSERT INTO reviews (book_id, rating, body) VALUES (?, ?, ?) RETURNING id"
