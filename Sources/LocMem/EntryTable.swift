@@ -11,7 +11,7 @@
 ///   is recycled through a free list, so indices stay stable. Recency is a stamp written into
 ///   the record a hit reads anyway, not a position in a list: a hit touches no other record, and
 ///   the least recently used entries are found only when culling (``Store``);
-/// - `slots` (linear probing, load factor at most 3/4) hold `tag << 32 | (index + 1)`, 0 meaning
+/// - `slots` (linear probing, load factor at most 1/2) hold `tag << 32 | (index + 1)`, 0 meaning
 ///   empty, so most probes that do not match are rejected without touching the entry;
 /// - removal shifts later slots of the cluster back (no tombstones, so probe lengths stay short).
 ///   The tag lives only in the slots: whoever removes an entry passes its tag.
@@ -90,7 +90,7 @@ struct EntryTable: ~Copyable {
     mutating func insert(
         _ key: String, tag: UInt32, value: any Sendable, deadline: Double, stamp: UInt64
     ) -> Int32 {
-        if (count &+ 1) &* 4 > slots.count &* 3 { grow() }
+        if (count &+ 1) &* 2 > slots.count { grow() }
         let entry = Entry(key: key, value: value, deadline: deadline, stamp: stamp)
         let index: Int32
         if freeList >= 0 {
