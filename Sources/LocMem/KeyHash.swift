@@ -201,11 +201,21 @@ enum KeyBytes {
     }
 
     /// Whether two byte buffers hold the same bytes.
+    ///
+    /// Keys of 8 to 16 bytes, the common size, are compared inline as two (overlapping) words:
+    /// no call into the C library on the hit path.
     @inline(__always)
     static func equal(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
-        guard lhs.count == rhs.count else { return false }
+        let count = lhs.count
+        guard count == rhs.count else { return false }
         guard let left = lhs.baseAddress, let right = rhs.baseAddress else { return true }  // both empty
-        return memcmp(left, right, lhs.count) == 0
+        if count >= 8, count <= 16 {
+            let last = count &- 8
+            return left.loadUnaligned(as: UInt64.self) == right.loadUnaligned(as: UInt64.self)
+                && left.loadUnaligned(fromByteOffset: last, as: UInt64.self)
+                    == right.loadUnaligned(fromByteOffset: last, as: UInt64.self)
+        }
+        return memcmp(left, right, count) == 0
     }
 }
 

@@ -54,6 +54,25 @@ import Testing
         }
     }
 
+    /// Key comparison, inline for 8 to 16 bytes: equal buffers are equal, and a difference in any
+    /// one byte, at any length, is found.
+    @Test func keyBytesDifferingInAnyOneByteAreUnequal() {
+        for length in 0...40 {
+            let key = (0..<length).map { UInt8(truncatingIfNeeded: $0 &+ 0x41) }
+            key.withUnsafeBytes { left in
+                let same = key
+                same.withUnsafeBytes { #expect(KeyBytes.equal(left, $0), "length \(length)") }
+                for position in 0..<length {
+                    var other = key
+                    other[position] ^= 0x20
+                    other.withUnsafeBytes { #expect(!KeyBytes.equal(left, $0), "length \(length), byte \(position)") }
+                }
+                let longer = key + [0x41]
+                longer.withUnsafeBytes { #expect(!KeyBytes.equal(left, $0), "length \(length) and one more") }
+            }
+        }
+    }
+
     @Test func theProcessKeyIsRandomNotZero() {
         #expect(SipHash13.processKey != (0, 0))
     }
