@@ -33,9 +33,10 @@ import Synchronization
 /// database itself (`SQLiteError`) and of the input (``BookstoreError``) are thrown as always.
 ///
 /// - Note: `Sendable`. Queries run synchronously on the calling task's thread (SQLite is local and
-///   fast); the cache calls suspend. The cache-aside race of ``BookRepository`` applies here too,
-///   across processes: a read that queried before a concurrent write committed may store its
-///   result after the write's invalidation, until ``timeout``.
+///   fast); the cache calls suspend. Unlike ``BookRepository``, which closes it with version
+///   stamps, this one has cache-aside's classic race, across processes too: a read that queried
+///   before a concurrent write committed may store its result after the write's invalidation, and
+///   it is served until ``timeout``.
 public struct CacheAsideBookRepository<Cache: CacheBackend>: Sendable {
     /// The keys, shared with every process that uses the same cache.
     public typealias CacheKeys = BookCacheKeys
