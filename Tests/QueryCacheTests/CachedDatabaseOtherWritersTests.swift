@@ -45,6 +45,20 @@ import Testing
         #expect(try assertQueries(0, on: test.database) { try test.price(1) } == 901)
     }
 
+    /// A checkpoint that empties the WAL, then a write that starts it again from its first frame: the
+    /// WAL-index header still differs (new salts), so the write is noticed.
+    @Test func aWriteAfterATruncatingCheckpointIsNoticed() throws {
+        let test = try TestDatabase(.file)
+        let path = try #require(test.path)
+        for price in 1...3 {
+            #expect(try test.price(3) == (price == 1 ? 800 : 800 + price - 1))
+            #expect(try assertQueries(0, on: test.database) { try test.price(3) } == (price == 1 ? 800 : 800 + price - 1))
+            try SQLiteShellForTests.run(
+                "PRAGMA wal_checkpoint(TRUNCATE); UPDATE books SET price = \(800 + price) WHERE id = 3", on: path)
+            #expect(try assertQueries(1, on: test.database) { try test.price(3) } == 800 + price)
+        }
+    }
+
     @Test func ownWritesDoNotLookLikeOtherConnections() throws {
         let test = try TestDatabase(.file)
         _ = try test.authorNames()
