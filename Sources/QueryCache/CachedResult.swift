@@ -67,13 +67,13 @@ final class CachedResult<Value: Sendable>: Sendable {
                 hash.combine(5)
             }
         }
-        hash.combine(UInt64(UInt(bitPattern: ObjectIdentifier(valueType).hashValue)))
+        hash.combine(UInt64(UInt(bitPattern: ObjectIdentifier(valueType))))  // the metadata address
         var value = hash.finalize()
+        let digits: StaticString = "0123456789abcdefghijklmnopqrstuv"
         return String(unsafeUninitializedCapacity: 14) { buffer in
             buffer[0] = UInt8(ascii: "q")
             for index in 1..<14 {
-                let digit = UInt8(truncatingIfNeeded: value & 31)
-                buffer[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                buffer[index] = digits.utf8Start[Int(truncatingIfNeeded: value & 31)]
                 value >>= 5
             }
             return 14
@@ -133,12 +133,20 @@ struct QueryKeyHash {
             folded = Self.mix(folded, bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
             offset += 8
         }
-        var tail: UInt64 = 0
-        while offset < bytes.count {
-            tail = tail << 8 | UInt64(bytes[offset])
-            offset += 1
+        if offset < bytes.count {
+            var tail: UInt64 = 0
+            if bytes.count >= 8 {
+                // The last 8 bytes, overlapping the ones already taken: one load instead of a loop.
+                tail = bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
+            } else {
+                while offset < bytes.count {
+                    tail = tail << 8 | UInt64(bytes[offset])
+                    offset += 1
+                }
+            }
+            folded = Self.mix(folded, tail)
         }
-        state = Self.mix(folded, tail)
+        state = folded
     }
 
     /// The hash, with its bits mixed (MurmurHash3's finalizer) so that the low digits of the key vary too.
