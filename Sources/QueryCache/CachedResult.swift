@@ -41,9 +41,9 @@ final class CachedResult<Value: Sendable>: Sendable {
     /// so `LocMemCache` never warns about it, whatever the SQL.
     ///
     /// The hash is ``QueryKeyHash``, not `Hasher`: this runs on every hit, and SipHash over the SQL and the
-    /// values was about a third of a hit's instructions. A collision costs no correctness (the entry carries the full query
-    /// and a hit compares it), only the two queries evicting each other; the seed is random per instance, so
-    /// values chosen by a user cannot aim at a collision.
+    /// values was about a third of a hit's instructions. A collision costs no correctness (the entry carries the
+    /// full query and a hit compares it): the worst a collision crafted from user values can do is make two
+    /// queries evict each other, each then running its SQL. The seed is random per instance.
     @inlinable
     static func key(seed: UInt64, sql: String, arguments: [SQLiteValue], valueType: Any.Type) -> String {
         var hash = QueryKeyHash(seed: seed)
