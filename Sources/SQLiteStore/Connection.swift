@@ -32,6 +32,8 @@ final class Connection {
     /// Whether the change check may compare the WAL-index header first (the database is in WAL mode, and no
     /// statement of this connection has changed its journal or locking mode since).
     var usesWALIndexCheck = false
+    /// The mapped WAL-index of the main database, once looked up (see ``walIndexHeader()``).
+    var walIndexRegion: UnsafeRawPointer?
     /// The WAL-index header read just before the last `PRAGMA data_version` check.
     var walIndexHeaderAtLastCheck: WALIndexHeader?
 
@@ -110,19 +112,22 @@ final class Connection {
     /// - Throws: ``SQLiteError`` when `sql` does not compile or is not exactly one statement.
     /// - Complexity: O(1) plus hashing `sql` on a cache hit.
     func checkOutStatement(_ sql: String) throws(SQLiteError) -> Statement {
+        let statement: Statement
         if let cached = cache[sql] {
             if !cached.isInUse {
-                cached.isInUse = true
-                return cached
+                statement = cached
+            } else {
+                // The same SQL is running further up the stack: use a one-off statement.
+                statement = try prepareSingle(sql, cached: false)
             }
-            // The same SQL is running further up the stack: use a one-off statement.
-            let oneOff = try prepareSingle(sql, cached: false)
-            oneOff.isInUse = true
-            return oneOff
+        } else {
+            statement = try prepareSingle(sql, cached: true)
+            cache.insert(statement, for: sql)
         }
-        let statement = try prepareSingle(sql, cached: true)
-        cache.insert(statement, for: sql)
         statement.isInUse = true
+        if statement.analysis.changesJournalMode {
+            stopWALIndexCheck()  // before it steps: leaving WAL mode unmaps the WAL-index
+        }
         return statement
     }
 
@@ -208,6 +213,9 @@ final class Connection {
                     next = tail
                     guard let statement else { continue }  // white space or a comment
                     statement.setAnalysis(analysis)
+                    if analysis.changesJournalMode {
+                        stopWALIndexCheck()  // before it steps: leaving WAL mode unmaps the WAL-index
+                    }
                     defer {
                         statement.finalize()
                         statementFinished(statement.analysis)

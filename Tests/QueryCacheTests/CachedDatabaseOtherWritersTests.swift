@@ -45,6 +45,37 @@ import Testing
         #expect(try assertQueries(0, on: test.database) { try test.price(1) } == 901)
     }
 
+    /// Hits on a WAL database keep the WAL-index mapping; leaving WAL mode unmaps it (SQLite closes the WAL), so
+    /// the mapping is dropped before the pragma runs: later reads do the full check, without touching the unmapped
+    /// memory, and still notice other processes' commits, in the new mode and back in WAL mode.
+    @Test func leavingWALModeAfterHitsStillNoticesOtherProcesses() throws {
+        let test = try TestDatabase(.file)
+        let path = try #require(test.path)
+        #expect(try test.price(1) == 900)
+        #expect(try assertQueries(0, on: test.database) { try test.price(1) } == 900)
+        for (journalMode, price) in [("DELETE", 901), ("WAL", 902)] {
+            try test.database.execute("PRAGMA journal_mode = \(journalMode)")
+            #expect(try test.price(1) == price - 1)
+            try SQLiteShellForTests.run("UPDATE books SET price = \(price) WHERE id = 1", on: path)
+            #expect(try assertQueries(1, on: test.database) { try test.price(1) } == price)
+            #expect(try assertQueries(0, on: test.database) { try test.price(1) } == price)
+        }
+    }
+
+    /// A checkpoint that empties the WAL, then a write that starts it again from its first frame: the
+    /// WAL-index header still differs (new salts), so the write is noticed.
+    @Test func aWriteAfterATruncatingCheckpointIsNoticed() throws {
+        let test = try TestDatabase(.file)
+        let path = try #require(test.path)
+        for price in 1...3 {
+            #expect(try test.price(3) == (price == 1 ? 800 : 800 + price - 1))
+            #expect(try assertQueries(0, on: test.database) { try test.price(3) } == (price == 1 ? 800 : 800 + price - 1))
+            try SQLiteShellForTests.run(
+                "PRAGMA wal_checkpoint(TRUNCATE); UPDATE books SET price = \(800 + price) WHERE id = 3", on: path)
+            #expect(try assertQueries(1, on: test.database) { try test.price(3) } == 800 + price)
+        }
+    }
+
     @Test func ownWritesDoNotLookLikeOtherConnections() throws {
         let test = try TestDatabase(.file)
         _ = try test.authorNames()
