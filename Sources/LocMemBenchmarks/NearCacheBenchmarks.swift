@@ -126,14 +126,10 @@ public enum NearCacheBenchmarks {
             for _ in 0..<samplesPerRound {
                 let batch = 1_000
                 var start = BenchmarkClock.now()
-                for index in 0..<batch {
-                    checksum &+= local.get(keys[index % keys.count], as: Item.self)?.score ?? 0
-                }
+                checksum &+= locMemHits(local, keys, batch)
                 locMemSamples.append(Double(BenchmarkClock.now() - start) / Double(batch))
                 start = BenchmarkClock.now()
-                for index in 0..<batch {
-                    checksum &+= try await near.get(keys[index % keys.count], as: Item.self)?.score ?? 0
-                }
+                checksum &+= try await nearHits(near, keys, batch)
                 nearSamples.append(Double(BenchmarkClock.now() - start) / Double(batch))
                 let trips = 20
                 start = BenchmarkClock.now()
@@ -150,6 +146,27 @@ public enum NearCacheBenchmarks {
             LatencyStatistics(samples: locMemSamples), LatencyStatistics(samples: nearSamples),
             LatencyStatistics(samples: redisSamples)
         )
+    }
+
+    /// `count` LocMem gets, cycling through `keys`. Not inlined, so that callgrind can count a hit's
+    /// instructions (`--toggle-collect='*locMemHits*'`).
+    @inline(never)
+    static func locMemHits(_ cache: LocMemCache, _ keys: [String], _ count: Int) -> Int {
+        var sum = 0
+        for index in 0..<count {
+            sum &+= cache.get(keys[index % keys.count], as: Item.self)?.score ?? 0
+        }
+        return sum
+    }
+
+    /// `count` near-level gets, as ``locMemHits(_:_:_:)`` (`--toggle-collect='*nearHits*'`).
+    @inline(never)
+    static func nearHits(_ cache: NearCache, _ keys: [String], _ count: Int) async throws -> Int {
+        var sum = 0
+        for index in 0..<count {
+            sum &+= try await cache.get(keys[index % keys.count], as: Item.self)?.score ?? 0
+        }
+        return sum
     }
 
     /// Starts the probe process, and for each round: the probe reads the key into its near level

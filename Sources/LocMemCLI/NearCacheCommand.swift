@@ -75,7 +75,7 @@ struct NearCacheCommand: ParsableCommand {
 
             // The reader: this same executable, `near read`, in a process of its own.
             let reader = Process()
-            reader.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+            reader.executableURL = URL(fileURLWithPath: NearCacheCommand.executablePath)
             reader.arguments = [
                 "near", "read", key, "--count", "6", "--every", String(every), "--redis", server.url, "--prefix", server.prefix,
             ]
@@ -186,6 +186,13 @@ struct NearCacheCommand: ParsableCommand {
         }
     }
 
+    /// This executable's path, to start another `locmem`: `/proc/self/exe` read as a link, which
+    /// valgrind answers with the program's path (executing `/proc/self/exe` there would run valgrind's
+    /// own tool).
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+    }
+
     // MARK: - bench
 
     /// The near cache's cases of `locmem bench`, when `--redis` or `LOCMEM_REDIS_URL` names a
@@ -202,7 +209,7 @@ struct NearCacheCommand: ParsableCommand {
             return
         }
         let result = try NearCacheBenchmarks.run(
-            url: url, options: options, probe: (executable: "/proc/self/exe", arguments: ["near", "probe"]),
+            url: url, options: options, probe: (executable: executablePath, arguments: ["near", "probe"]),
             progress: progress
         )
         if json {
