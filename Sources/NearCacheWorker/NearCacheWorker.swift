@@ -4,7 +4,8 @@
 //     NearCacheWorker <redis-url> <key-prefix> random <seconds> <seed> <keys> <write-percent>
 //
 // Opens a `NearCache` on the server with the key prefix (nearTimeout 60 s, so that only
-// invalidations can make a value leave the near level during a test), waits until its near level
+// invalidations can make a value leave the near level during a test; heartbeatTimeout 5 s, so that
+// a loaded machine does not drop the connection), waits until its near level
 // is active, and prints `ready <tracking-client-name>`.
 //
 // `serve` then answers one line per command read on standard input:
@@ -68,7 +69,7 @@ enum NearCacheWorker {
         do {
             cache = try await NearCache(
                 url: arguments[1], configuration: CacheConfiguration(timeout: nil, keyPrefix: arguments[2]),
-                nearOptions: NearCacheOptions(nearTimeout: 60, maxEntries: 10_000)
+                nearOptions: NearCacheOptions(nearTimeout: 60, maxEntries: 10_000, heartbeatTimeout: 5)
             )
         } catch {
             fail("\(error)", code: 4)

@@ -25,6 +25,11 @@ enum NearCacheTesting {
         connectTimeout: 1, commandTimeout: 1, initialReconnectBackoff: 0.05, maximumReconnectBackoff: 0.2
     )
 
+    /// The near options of most tests: values stay near for a minute (only invalidations remove
+    /// them), and a heartbeat may take 5 s, so that a machine loaded by parallel tests and builds
+    /// does not drop the connection (the heartbeat's own test shortens it).
+    static let relaxed = NearCacheOptions(nearTimeout: 60, heartbeatTimeout: 5)
+
     /// A key prefix no other test uses.
     static func uniquePrefix(_ name: String = #function) -> String {
         "\(name.prefix(while: { $0 != "(" }))-\(UUID().uuidString.prefix(8))"
@@ -33,7 +38,7 @@ enum NearCacheTesting {
     /// A near cache on `url` (the shared test server unless given) with a prefix of its own.
     static func nearCache(
         url: String? = nil, prefix: String = uniquePrefix(), options: RedisCacheOptions = .init(),
-        nearOptions: NearCacheOptions = .init(nearTimeout: 60)
+        nearOptions: NearCacheOptions = relaxed
     ) async throws -> NearCache {
         let cache = try await NearCache(
             url: try url ?? RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: prefix),

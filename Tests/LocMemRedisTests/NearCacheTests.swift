@@ -110,7 +110,7 @@ struct NearCacheTests {
     }
 
     @Test func nothingStaysNearLongerThanTheNearTimeout() async throws {
-        let cache = try await T.nearCache(nearOptions: NearCacheOptions(nearTimeout: 0.1))
+        let cache = try await T.nearCache(nearOptions: NearCacheOptions(nearTimeout: 0.1, heartbeatTimeout: 5))
         try await cache.set("forever", "value", timeout: .never)
         #expect(try await T.warm(cache, "forever", as: String.self) == "value")
         try await Task.sleep(for: .milliseconds(120))
