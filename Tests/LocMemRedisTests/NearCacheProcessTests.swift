@@ -12,7 +12,7 @@ struct NearCacheProcessTests {
     typealias T = NearCacheTesting
 
     @Test func aWriteInOneProcessIsSeenByTheNextReadInAnotherWithinTheBound() async throws {
-        let url = try RedisTestServer.sharedURL()
+        let url = try T.serverURL()
         let prefix = T.uniquePrefix()
         let reader = try await NearCacheWorkerProcess(url: url, prefix: prefix)
         let writer = try await NearCacheWorkerProcess(url: url, prefix: prefix)
@@ -47,7 +47,7 @@ struct NearCacheProcessTests {
     /// been replaced by a write that started after the value's write ended (so the server surely
     /// ordered it later) and returned more than the bound before the read started.
     @Test func randomReadsAndWritesInSeveralProcessesAreNeverStaleBeyondTheBound() async throws {
-        let url = try RedisTestServer.sharedURL()
+        let url = try T.serverURL()
         let prefix = T.uniquePrefix()
         let seed = UInt64.random(in: 1...UInt64.max / 2)
         var workers: [NearCacheWorkerProcess] = []

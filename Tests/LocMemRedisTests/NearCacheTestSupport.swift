@@ -30,6 +30,17 @@ enum NearCacheTesting {
     /// does not drop the connection (the heartbeat's own test shortens it).
     static let relaxed = NearCacheOptions(nearTimeout: 60, heartbeatTimeout: 5)
 
+    /// The server of the near-cache suites: one of their own when `redis-server` is installed, else
+    /// the shared one. Other suites run `FLUSHDB` on the shared server (in another database), and
+    /// Redis reports a flush of any database to every tracking connection, which would empty the
+    /// near levels that these tests expect to stay filled.
+    static func serverURL() throws -> String {
+        guard RedisTestServer.binary != nil else { return try RedisTestServer.sharedURL() }
+        return try ownServer.get().url
+    }
+
+    private static let ownServer = Result { () throws -> RedisTestServer in try RedisTestServer.start() }
+
     /// A key prefix no other test uses.
     static func uniquePrefix(_ name: String = #function) -> String {
         "\(name.prefix(while: { $0 != "(" }))-\(UUID().uuidString.prefix(8))"
@@ -41,7 +52,7 @@ enum NearCacheTesting {
         nearOptions: NearCacheOptions = relaxed
     ) async throws -> NearCache {
         let cache = try await NearCache(
-            url: try url ?? RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: prefix),
+            url: try url ?? serverURL(), configuration: CacheConfiguration(keyPrefix: prefix),
             options: options, nearOptions: nearOptions
         )
         // Tracking is on once the initializer returns, unless its first attempt timed out (a short

@@ -33,7 +33,7 @@ struct NearCacheTests {
     @Test func anotherClientsWriteDropsTheNearCopyWithinTheBound() async throws {
         let prefix = T.uniquePrefix()
         let cache = try await T.nearCache(prefix: prefix)
-        let other = try await RedisCache(url: try RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: prefix))
+        let other = try await RedisCache(url: try T.serverURL(), configuration: CacheConfiguration(keyPrefix: prefix))
         for (round, change) in ["set", "delete", "incr", "expire"].enumerated() {
             let key = "key-\(round)"
             try await other.set(key, 10, timeout: .never)
@@ -142,8 +142,8 @@ struct NearCacheTests {
         let prefix = T.uniquePrefix()
         let cache = try await T.nearCache(prefix: prefix)
         // "<prefix>ping:..." starts with the prefix's text but is not this cache's: BCAST tracks "<prefix>:".
-        let neighbour = try await RedisCache(url: try RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: prefix + "ping"))
-        let mine = try await RedisCache(url: try RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: prefix))
+        let neighbour = try await RedisCache(url: try T.serverURL(), configuration: CacheConfiguration(keyPrefix: prefix + "ping"))
+        let mine = try await RedisCache(url: try T.serverURL(), configuration: CacheConfiguration(keyPrefix: prefix))
         try await neighbour.set("key", 1, timeout: .never)
         try await mine.set("key", 1, timeout: .never)
         #expect(await T.timeUntil { cache.statistics.invalidations >= 1 } != nil)
@@ -190,7 +190,7 @@ struct NearCacheTests {
     @Test func aReadOvertakenByAnInvalidationIsNotKept() async throws {
         let prefix = T.uniquePrefix()
         let cache = try await T.nearCache(prefix: prefix)
-        let writer = try await RedisCache(url: try RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: prefix))
+        let writer = try await RedisCache(url: try T.serverURL(), configuration: CacheConfiguration(keyPrefix: prefix))
         for round in 0..<5 {
             let done = Counter()
             let writing = Task {
@@ -219,7 +219,7 @@ struct NearCacheTests {
     @Test func anInvalidationThatOvertakesALargeReplyIsNotKeptNear() async throws {
         let prefix = T.uniquePrefix()
         let cache = try await T.nearCache(prefix: prefix)
-        let writer = try await RedisCache(url: try RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: prefix))
+        let writer = try await RedisCache(url: try T.serverURL(), configuration: CacheConfiguration(keyPrefix: prefix))
         let large = String(repeating: "x", count: 8 << 20)
         for round in 0..<5 {
             try await writer.set("big", large, timeout: .never)
@@ -239,7 +239,7 @@ struct NearCacheTests {
     }
 
     @Test func invalidOptionsAreRejectedNamingTheField() async throws {
-        let url = try RedisTestServer.sharedURL()
+        let url = try T.serverURL()
         let cases: [(NearCacheOptions, String)] = [
             (NearCacheOptions(nearTimeout: 0), "nearTimeout"),
             (NearCacheOptions(nearTimeout: .nan), "nearTimeout"),
