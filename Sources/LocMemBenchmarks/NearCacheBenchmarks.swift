@@ -81,7 +81,10 @@ public enum NearCacheBenchmarks {
         let prefix = "locmem-bench-near-\(getpid())"
         let configuration = CacheConfiguration(timeout: nil, keyPrefix: prefix)
         let (near, redis) = try runBlocking { () async throws -> (NearCache, RedisCache) in
-            (try await NearCache(url: url, configuration: configuration), try await RedisCache(url: url, configuration: configuration))
+            (
+                try await NearCache(url: url, configuration: configuration),
+                try await RedisCache(url: url, configuration: configuration)
+            )
         }
         defer {
             runBlocking {
@@ -89,7 +92,9 @@ public enum NearCacheBenchmarks {
                 await redis.close()
             }
         }
-        let hits = try runBlocking { try await measureGets(near: near, redis: redis, options: options, progress: progress) }
+        let hits = try runBlocking {
+            try await measureGets(near: near, redis: redis, options: options, progress: progress)
+        }
         progress("near: invalidation delay to another process")
         let delays = try invalidationDelays(
             url: url, prefix: prefix, writer: redis, rounds: options.isQuick ? 20 : 300, probe: probe
@@ -104,7 +109,9 @@ public enum NearCacheBenchmarks {
     private static func measureGets(
         near: NearCache, redis: RedisCache, options: BenchmarkOptions, progress: @Sendable (String) -> Void
     ) async throws -> (locMem: LatencyStatistics, near: LatencyStatistics, redis: LatencyStatistics) {
-        let local = try LocMemCache(location: "bench-near-\(getpid())", configuration: CacheConfiguration(maxEntries: 10_000))
+        let local = try LocMemCache(
+            location: "bench-near-\(getpid())", configuration: CacheConfiguration(maxEntries: 10_000)
+        )
         let keys = (0..<1_000).map { "item-\($0)" }
         for (index, key) in keys.enumerated() {
             try await redis.set(key, Item(id: index, score: index * 7), timeout: .never)
@@ -174,7 +181,9 @@ public enum NearCacheBenchmarks {
     private static func invalidationDelays(
         url: String, prefix: String, writer: RedisCache, rounds: Int, probe: (executable: String, arguments: [String])
     ) throws -> [Double] {
-        let child = try ProbeProcess(executable: probe.executable, arguments: probe.arguments + ["--redis", url, "--prefix", prefix])
+        let child = try ProbeProcess(
+            executable: probe.executable, arguments: probe.arguments + ["--redis", url, "--prefix", prefix]
+        )
         defer { child.stop() }
         guard child.readLine() == "ready" else { throw ProbeError(reason: "the probe did not start") }
         try runBlocking { try await writer.set("probe", -1, timeout: .never) }
@@ -184,7 +193,8 @@ public enum NearCacheBenchmarks {
             guard child.readLine() == "armed" else { throw ProbeError(reason: "the probe could not keep the key near") }
             let start = BenchmarkClock.now()
             try runBlocking { try await writer.set("probe", round, timeout: .never) }
-            guard let line = child.readLine(), line.hasPrefix("dropped "), let dropped = UInt64(line.dropFirst(8)) else {
+            guard let line = child.readLine(), line.hasPrefix("dropped "), let dropped = UInt64(line.dropFirst(8))
+            else {
                 throw ProbeError(reason: "the probe did not see the invalidation")
             }
             delays.append(Double(dropped) - Double(start))
@@ -200,7 +210,8 @@ public enum NearCacheBenchmarks {
     /// Blocks the calling thread, which polls the near level while the event loop is left free to
     /// deliver the invalidation.
     public static func probe(url: String, prefix: String) throws {
-        let cache = try runBlocking { try await NearCache(url: url, configuration: CacheConfiguration(timeout: nil, keyPrefix: prefix)) }
+        let configuration = CacheConfiguration(timeout: nil, keyPrefix: prefix)
+        let cache = try runBlocking { try await NearCache(url: url, configuration: configuration) }
         defer { runBlocking { await cache.close() } }
         func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         say("ready")

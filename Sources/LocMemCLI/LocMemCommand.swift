@@ -15,7 +15,9 @@ struct LocMemCommand: ParsableCommand {
             SQLite or not a bookstore, or SQLite failed), with one 'Error:' line on stderr; 2 'book' found \
             no such book; 64 bad arguments.
             """,
-        subcommands: [Demo.self, BookCommand.self, BooksByCommand.self, TopRatedCommand.self, Bench.self, NearCacheCommand.self],
+        subcommands: [
+            Demo.self, BookCommand.self, BooksByCommand.self, TopRatedCommand.self, Bench.self, NearCacheCommand.self,
+        ],
         defaultSubcommand: Demo.self
     )
 

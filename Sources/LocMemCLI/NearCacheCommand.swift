@@ -14,7 +14,8 @@ import LocMemRedis
 struct NearCacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "near",
-        abstract: "Two processes share a Redis server through NearCache: one writes, the other's next read goes back to Redis.",
+        abstract: "Two processes share a Redis server through NearCache: one writes, the other's next read "
+            + "goes back to Redis.",
         discussion: """
             Needs a Redis server (6 or later): --redis, else LOCMEM_REDIS_URL, else redis://127.0.0.1:6379/0.
             """,
@@ -61,7 +62,9 @@ struct NearCacheCommand: ParsableCommand {
         var every = 0.3
 
         func validate() throws {
-            guard every > 0, every <= 10 else { throw ValidationError("--every must be above 0 and at most 10 seconds") }
+            guard every > 0, every <= 10 else {
+                throw ValidationError("--every must be above 0 and at most 10 seconds")
+            }
         }
 
         /// Child output is read on this (main) thread and the cache is awaited through `runBlocking`:
@@ -77,7 +80,8 @@ struct NearCacheCommand: ParsableCommand {
             let reader = Process()
             reader.executableURL = URL(fileURLWithPath: NearCacheCommand.executablePath)
             reader.arguments = [
-                "near", "read", key, "--count", "6", "--every", String(every), "--redis", server.url, "--prefix", server.prefix,
+                "near", "read", key, "--count", "6", "--every", String(every),
+                "--redis", server.url, "--prefix", server.prefix,
             ]
             let output = Pipe()
             reader.standardOutput = output
@@ -205,7 +209,7 @@ struct NearCacheCommand: ParsableCommand {
             progress("near: skipped (give --redis URL, or set LOCMEM_REDIS_URL, to measure the near cache)")
             return
         }
-        guard options.filter == nil || options.includes("near/") || "near/".contains(options.filter!.lowercased()) else {
+        if let filter = options.filter, !options.includes("near/"), !"near/".contains(filter.lowercased()) {
             return
         }
         let result = try NearCacheBenchmarks.run(

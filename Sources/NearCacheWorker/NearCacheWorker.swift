@@ -76,7 +76,9 @@ enum NearCacheWorker {
         }
         let deadline = monotonicNanoseconds() + 10_000_000_000
         while !cache.isNearLevelActive {
-            guard monotonicNanoseconds() < deadline else { fail("the near level did not become active in 10 s", code: 4) }
+            guard monotonicNanoseconds() < deadline else {
+                fail("the near level did not become active in 10 s", code: 4)
+            }
             try? await Task.sleep(for: .milliseconds(5))
         }
         say("ready \(cache.trackingClientName)")
@@ -90,8 +92,11 @@ enum NearCacheWorker {
                 }
             case "random":
                 guard arguments.count == 8, let seconds = Double(arguments[4]), let seed = UInt64(arguments[5]),
-                      let keys = Int(arguments[6]), keys > 0, let writePercent = Int(arguments[7]), (0...100).contains(writePercent)
-                else { fail("usage: NearCacheWorker <url> <prefix> random <seconds> <seed> <keys> <write-percent>", code: 2) }
+                      let keys = Int(arguments[6]), keys > 0, let writePercent = Int(arguments[7]),
+                      (0...100).contains(writePercent)
+                else {
+                    fail("usage: NearCacheWorker <url> <prefix> random <seconds> <seed> <keys> <write%>", code: 2)
+                }
                 try await random(seconds: seconds, seed: seed, keys: keys, writePercent: writePercent, on: cache)
             default:
                 fail("unknown mode '\(arguments[3])': serve or random", code: 2)

@@ -7,7 +7,9 @@ import Testing
 /// The invalidation connection lost: killed by `CLIENT KILL`, silent (a missed heartbeat), or the
 /// server restarted. Each flushes the near level at once and keeps it off until tracking is back;
 /// no read is stale meanwhile. Each test runs a redis-server of its own.
-@Suite(.enabled(if: RedisTestServer.binary != nil, "needs redis-server to stop and restart: apt-get install redis-server"))
+@Suite(.enabled(
+    if: RedisTestServer.binary != nil, "needs redis-server to stop and restart: apt-get install redis-server"
+))
 struct NearCacheFailureTests {
     typealias T = NearCacheTesting
 

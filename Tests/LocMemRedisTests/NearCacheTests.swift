@@ -142,7 +142,9 @@ struct NearCacheTests {
         let prefix = T.uniquePrefix()
         let cache = try await T.nearCache(prefix: prefix)
         // "<prefix>ping:..." starts with the prefix's text but is not this cache's: BCAST tracks "<prefix>:".
-        let neighbour = try await RedisCache(url: try T.serverURL(), configuration: CacheConfiguration(keyPrefix: prefix + "ping"))
+        let neighbour = try await RedisCache(
+            url: try T.serverURL(), configuration: CacheConfiguration(keyPrefix: prefix + "ping")
+        )
         let mine = try await RedisCache(url: try T.serverURL(), configuration: CacheConfiguration(keyPrefix: prefix))
         try await neighbour.set("key", 1, timeout: .never)
         try await mine.set("key", 1, timeout: .never)
