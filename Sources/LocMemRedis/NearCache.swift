@@ -39,7 +39,7 @@ import Glibc
 /// broadcast mode for the cache's key prefix (`CLIENT TRACKING on BCAST PREFIX <prefix>:` over
 /// RESP3): whenever any client sets, deletes, expires or evicts a key under the prefix, the server
 /// pushes an invalidation, and every process drops the key from its near level; `FLUSHDB` and
-/// `FLUSHALL` empty it. The races that Redis's client-side caching document names are handled:
+/// `FLUSHALL` empty it (of any database: the server's tracking does not tell databases apart). The races that Redis's client-side caching document names are handled:
 ///
 /// - An invalidation that arrives before the reply of the read it concerns: the key is marked as
 ///   loading before the read is sent, the invalidation removes the mark, and the reply is then not
@@ -53,8 +53,8 @@ import Glibc
 ///
 /// **The staleness bound.** A read that starts after another process's write returned sees the new
 /// value, or a newer one, once the invalidation has arrived: the *invalidation delay*, measured by
-/// `locmem bench` (see the README; tens of microseconds on loopback) and tested against a bound of
-/// 250 ms on a loaded machine. When the invalidation connection dies without a close, the bound is
+/// `locmem bench` (see the README; a few hundred microseconds on loopback, on a busy two-core
+/// machine) and tested against a bound of 250 ms. When the invalidation connection dies without a close, the bound is
 /// `heartbeatInterval + heartbeatTimeout`; in every case, `nearTimeout`.
 ///
 /// The server must support client-side caching (Redis 6 or later, RESP3). Without it, or while the
