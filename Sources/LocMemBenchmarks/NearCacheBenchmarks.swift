@@ -81,7 +81,10 @@ public enum NearCacheBenchmarks {
         let prefix = "locmem-bench-near-\(getpid())"
         let configuration = CacheConfiguration(timeout: nil, keyPrefix: prefix)
         let (near, redis) = try runBlocking { () async throws -> (NearCache, RedisCache) in
-            (try await NearCache(url: url, configuration: configuration), try await RedisCache(url: url, configuration: configuration))
+            (
+                try await NearCache(url: url, configuration: configuration),
+                try await RedisCache(url: url, configuration: configuration)
+            )
         }
         defer {
             runBlocking {
@@ -89,7 +92,9 @@ public enum NearCacheBenchmarks {
                 await redis.close()
             }
         }
-        let hits = try runBlocking { try await measureGets(near: near, redis: redis, options: options, progress: progress) }
+        let hits = try runBlocking {
+            try await measureGets(near: near, redis: redis, options: options, progress: progress)
+        }
         progress("near: invalidation delay to another process")
         let delays = try invalidationDelays(
             url: url, prefix: prefix, writer: redis, rounds: options.isQuick ? 20 : 300, probe: probe
@@ -104,7 +109,9 @@ public enum NearCacheBenchmarks {
     private static func measureGets(
         near: NearCache, redis: RedisCache, options: BenchmarkOptions, progress: @Sendable (String) -> Void
     ) async throws -> (locMem: LatencyStatistics, near: LatencyStatistics, redis: LatencyStatistics) {
-        let local = try LocMemCache(location: "bench-near-\(getpid())", configuration: CacheConfiguration(maxEntries: 10_000))
+        let local = try LocMemCache(
+            location: "bench-near-\(getpid())", configuration: CacheConfiguration(maxEntries: 10_000)
+        )
         let keys = (0..<1_000).map { "item-\($0)" }
         for (index, key) in keys.enumerated() {
             try await redis.set(key, Item(id: index, score: index * 7), timeout: .never)
@@ -126,14 +133,10 @@ public enum NearCacheBenchmarks {
             for _ in 0..<samplesPerRound {
                 let batch = 1_000
                 var start = BenchmarkClock.now()
-                for index in 0..<batch {
-                    checksum &+= local.get(keys[index % keys.count], as: Item.self)?.score ?? 0
-                }
+                checksum &+= locMemHits(local, keys, batch)
                 locMemSamples.append(Double(BenchmarkClock.now() - start) / Double(batch))
                 start = BenchmarkClock.now()
-                for index in 0..<batch {
-                    checksum &+= try await near.get(keys[index % keys.count], as: Item.self)?.score ?? 0
-                }
+                checksum &+= try await nearHits(near, keys, batch)
                 nearSamples.append(Double(BenchmarkClock.now() - start) / Double(batch))
                 let trips = 20
                 start = BenchmarkClock.now()
@@ -152,12 +155,35 @@ public enum NearCacheBenchmarks {
         )
     }
 
+    /// `count` LocMem gets, cycling through `keys`. Not inlined, so that callgrind can count a hit's
+    /// instructions (`--toggle-collect='*locMemHits*'`).
+    @inline(never)
+    static func locMemHits(_ cache: LocMemCache, _ keys: [String], _ count: Int) -> Int {
+        var sum = 0
+        for index in 0..<count {
+            sum &+= cache.get(keys[index % keys.count], as: Item.self)?.score ?? 0
+        }
+        return sum
+    }
+
+    /// `count` near-level gets, as ``locMemHits(_:_:_:)`` (`--toggle-collect='*nearHits*'`).
+    @inline(never)
+    static func nearHits(_ cache: NearCache, _ keys: [String], _ count: Int) async throws -> Int {
+        var sum = 0
+        for index in 0..<count {
+            sum &+= try await cache.get(keys[index % keys.count], as: Item.self)?.score ?? 0
+        }
+        return sum
+    }
+
     /// Starts the probe process, and for each round: the probe reads the key into its near level
     /// (`arm` → `armed`), this process writes the key, the probe reports when its copy was dropped.
     private static func invalidationDelays(
         url: String, prefix: String, writer: RedisCache, rounds: Int, probe: (executable: String, arguments: [String])
     ) throws -> [Double] {
-        let child = try ProbeProcess(executable: probe.executable, arguments: probe.arguments + ["--redis", url, "--prefix", prefix])
+        let child = try ProbeProcess(
+            executable: probe.executable, arguments: probe.arguments + ["--redis", url, "--prefix", prefix]
+        )
         defer { child.stop() }
         guard child.readLine() == "ready" else { throw ProbeError(reason: "the probe did not start") }
         try runBlocking { try await writer.set("probe", -1, timeout: .never) }
@@ -167,7 +193,8 @@ public enum NearCacheBenchmarks {
             guard child.readLine() == "armed" else { throw ProbeError(reason: "the probe could not keep the key near") }
             let start = BenchmarkClock.now()
             try runBlocking { try await writer.set("probe", round, timeout: .never) }
-            guard let line = child.readLine(), line.hasPrefix("dropped "), let dropped = UInt64(line.dropFirst(8)) else {
+            guard let line = child.readLine(), line.hasPrefix("dropped "), let dropped = UInt64(line.dropFirst(8))
+            else {
                 throw ProbeError(reason: "the probe did not see the invalidation")
             }
             delays.append(Double(dropped) - Double(start))
@@ -183,7 +210,8 @@ public enum NearCacheBenchmarks {
     /// Blocks the calling thread, which polls the near level while the event loop is left free to
     /// deliver the invalidation.
     public static func probe(url: String, prefix: String) throws {
-        let cache = try runBlocking { try await NearCache(url: url, configuration: CacheConfiguration(timeout: nil, keyPrefix: prefix)) }
+        let configuration = CacheConfiguration(timeout: nil, keyPrefix: prefix)
+        let cache = try runBlocking { try await NearCache(url: url, configuration: configuration) }
         defer { runBlocking { await cache.close() } }
         func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         say("ready")

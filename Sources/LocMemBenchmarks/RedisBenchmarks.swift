@@ -129,7 +129,9 @@ public struct RedisBenchmarks: Sendable {
         let database = try Database.inMemory()
         try Fixtures.load(into: database)
         let local = CacheAsideBookRepository(
-            database: database, cache: try LocMemCache(location: "locmem-bench/read-through"), timeout: 300
+            database: database,
+            cache: try LocMemCache(location: "locmem-bench/read-through", configuration: CacheBenchmarks.configuration),
+            timeout: 300
         )
         let shared = CacheAsideBookRepository(database: database, cache: redis, timeout: 300)
         let uncached = local.uncached

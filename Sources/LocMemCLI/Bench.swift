@@ -110,7 +110,7 @@ struct Bench: ParsableCommand {
         } else {
             print(json ? try report.json() : report.table())
         }
-        try NearCacheCommand.bench(url: redis, options: options, json: json) { line in Self.printError("bench: \(line)") }
+        try NearCacheCommand.bench(url: redis, options: options, json: json) { Self.printError("bench: \($0)") }
         if report.machine.isDebugBuild {
             Self.printError("bench: WARNING: this is a DEBUG build; measure with `swift run -c release locmem bench`")
         }

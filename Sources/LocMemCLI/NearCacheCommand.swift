@@ -14,7 +14,8 @@ import LocMemRedis
 struct NearCacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "near",
-        abstract: "Two processes share a Redis server through NearCache: one writes, the other's next read goes back to Redis.",
+        abstract: "Two processes share a Redis server through NearCache: one writes, the other's next read "
+            + "goes back to Redis.",
         discussion: """
             Needs a Redis server (6 or later): --redis, else LOCMEM_REDIS_URL, else redis://127.0.0.1:6379/0.
             """,
@@ -61,7 +62,9 @@ struct NearCacheCommand: ParsableCommand {
         var every = 0.3
 
         func validate() throws {
-            guard every > 0, every <= 10 else { throw ValidationError("--every must be above 0 and at most 10 seconds") }
+            guard every > 0, every <= 10 else {
+                throw ValidationError("--every must be above 0 and at most 10 seconds")
+            }
         }
 
         /// Child output is read on this (main) thread and the cache is awaited through `runBlocking`:
@@ -75,9 +78,10 @@ struct NearCacheCommand: ParsableCommand {
 
             // The reader: this same executable, `near read`, in a process of its own.
             let reader = Process()
-            reader.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+            reader.executableURL = URL(fileURLWithPath: NearCacheCommand.executablePath)
             reader.arguments = [
-                "near", "read", key, "--count", "6", "--every", String(every), "--redis", server.url, "--prefix", server.prefix,
+                "near", "read", key, "--count", "6", "--every", String(every),
+                "--redis", server.url, "--prefix", server.prefix,
             ]
             let output = Pipe()
             reader.standardOutput = output
@@ -186,6 +190,13 @@ struct NearCacheCommand: ParsableCommand {
         }
     }
 
+    /// This executable's path, to start another `locmem`: `/proc/self/exe` read as a link, which
+    /// valgrind answers with the program's path (executing `/proc/self/exe` there would run valgrind's
+    /// own tool).
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+    }
+
     // MARK: - bench
 
     /// The near cache's cases of `locmem bench`, when `--redis` or `LOCMEM_REDIS_URL` names a
@@ -198,11 +209,11 @@ struct NearCacheCommand: ParsableCommand {
             progress("near: skipped (give --redis URL, or set LOCMEM_REDIS_URL, to measure the near cache)")
             return
         }
-        guard options.filter == nil || options.includes("near/") || "near/".contains(options.filter!.lowercased()) else {
+        if let filter = options.filter, !options.includes("near/"), !"near/".contains(filter.lowercased()) {
             return
         }
         let result = try NearCacheBenchmarks.run(
-            url: url, options: options, probe: (executable: "/proc/self/exe", arguments: ["near", "probe"]),
+            url: url, options: options, probe: (executable: executablePath, arguments: ["near", "probe"]),
             progress: progress
         )
         if json {

@@ -14,7 +14,8 @@ extension NearCache {
         return try await write()
     }
 
-    /// Stores `value` under `key`, replacing any value there. Django's `set`; see ``RedisCache/set(_:_:timeout:version:)``.
+    /// Stores `value` under `key`, replacing any value there. Django's `set`; see
+    /// ``RedisCache/set(_:_:timeout:version:)``.
     public func set<V: Codable & Sendable>(
         _ key: String, _ value: V, timeout: CacheTimeout = .default, version: Int? = nil
     ) async throws(CacheError) {
@@ -37,7 +38,9 @@ extension NearCache {
     ///
     /// The near copy is dropped too: it was kept no longer than the old expiry.
     @discardableResult
-    public func touch(_ key: String, timeout: CacheTimeout = .default, version: Int? = nil) async throws(CacheError) -> Bool {
+    public func touch(
+        _ key: String, timeout: CacheTimeout = .default, version: Int? = nil
+    ) async throws(CacheError) -> Bool {
         try await dropping([makeKey(key, version: version)]) { () async throws(CacheError) in
             try await redis.touch(key, timeout: timeout, version: version)
         }
@@ -90,7 +93,8 @@ extension NearCache {
     @discardableResult
     public func incrVersion(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
         let current = version ?? configuration.version
-        return try await droppingVersions(of: key, current, current.addingReportingOverflow(delta)) { () async throws(CacheError) in
+        let target = current.addingReportingOverflow(delta)
+        return try await droppingVersions(of: key, current, target) { () async throws(CacheError) in
             try await redis.incrVersion(key, by: delta, version: version)
         }
     }
@@ -99,7 +103,8 @@ extension NearCache {
     @discardableResult
     public func decrVersion(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
         let current = version ?? configuration.version
-        return try await droppingVersions(of: key, current, current.subtractingReportingOverflow(delta)) { () async throws(CacheError) in
+        let target = current.subtractingReportingOverflow(delta)
+        return try await droppingVersions(of: key, current, target) { () async throws(CacheError) in
             try await redis.decrVersion(key, by: delta, version: version)
         }
     }

@@ -13,7 +13,9 @@ import Glibc
 /// within the invalidation delay (a fraction of a millisecond on one machine).
 ///
 /// ```swift
-/// let cache = try await NearCache(url: "redis://127.0.0.1:6379/0", configuration: CacheConfiguration(keyPrefix: "shop"))
+/// let cache = try await NearCache(
+///     url: "redis://127.0.0.1:6379/0", configuration: CacheConfiguration(keyPrefix: "shop")
+/// )
 /// try await cache.set("greeting", "hello", timeout: 30)     // to Redis; the near copy is dropped
 /// let a: String? = try await cache.get("greeting")           // from Redis, kept near
 /// let b: String? = try await cache.get("greeting")           // from memory: no round trip
@@ -37,7 +39,7 @@ import Glibc
 /// broadcast mode for the cache's key prefix (`CLIENT TRACKING on BCAST PREFIX <prefix>:` over
 /// RESP3): whenever any client sets, deletes, expires or evicts a key under the prefix, the server
 /// pushes an invalidation, and every process drops the key from its near level; `FLUSHDB` and
-/// `FLUSHALL` empty it. The races that Redis's client-side caching document names are handled:
+/// `FLUSHALL` empty it (of any database: the server's tracking does not tell databases apart). The races that Redis's client-side caching document names are handled:
 ///
 /// - An invalidation that arrives before the reply of the read it concerns: the key is marked as
 ///   loading before the read is sent, the invalidation removes the mark, and the reply is then not
@@ -51,8 +53,8 @@ import Glibc
 ///
 /// **The staleness bound.** A read that starts after another process's write returned sees the new
 /// value, or a newer one, once the invalidation has arrived: the *invalidation delay*, measured by
-/// `locmem bench` (see the README; tens of microseconds on loopback) and tested against a bound of
-/// 250 ms on a loaded machine. When the invalidation connection dies without a close, the bound is
+/// `locmem bench` (see the README; a few hundred microseconds on loopback, on a busy two-core
+/// machine) and tested against a bound of 250 ms. When the invalidation connection dies without a close, the bound is
 /// `heartbeatInterval + heartbeatTimeout`; in every case, `nearTimeout`.
 ///
 /// The server must support client-side caching (Redis 6 or later, RESP3). Without it, or while the
@@ -97,7 +99,8 @@ public final class NearCache: CacheBackend {
         self.nearOptions = nearOptions
         let instance = Self.instances.add(1, ordering: .relaxed).newValue
         let level = try NearLevel(
-            location: "LocMemRedis.NearCache-\(instance)", configuration: configuration, maxEntries: nearOptions.maxEntries
+            location: "LocMemRedis.NearCache-\(instance)", configuration: configuration,
+            maxEntries: nearOptions.maxEntries
         )
         self.level = level
         self._near = level.values
@@ -149,7 +152,9 @@ public final class NearCache: CacheBackend {
     private static func validate(_ options: NearCacheOptions) throws(CacheError) {
         func seconds(_ value: Double, _ field: String) throws(CacheError) {
             guard value.isFinite, value > 0, value < 1e9 else {
-                throw .invalidConfiguration(field: field, reason: "must be a finite number of seconds above 0, got \(value)")
+                throw .invalidConfiguration(
+                    field: field, reason: "must be a finite number of seconds above 0, got \(value)"
+                )
             }
         }
         try seconds(options.nearTimeout, "nearTimeout")
@@ -228,7 +233,9 @@ public final class NearCache: CacheBackend {
 
     /// A near miss: reads Redis and keeps the value near if nothing changed the key meanwhile.
     @usableFromInline
-    func _getFromRedis<V: Codable & Sendable>(_ key: String, as type: V.Type, version: Int?) async throws(CacheError) -> V? {
+    func _getFromRedis<V: Codable & Sendable>(
+        _ key: String, as type: V.Type, version: Int?
+    ) async throws(CacheError) -> V? {
         // The key was checked (and any warning reported) by the near level's `get`.
         let finalKey = makeKey(key, version: version)
         guard let ticket = level.beginFill(finalKey) else {
@@ -306,7 +313,8 @@ public final class NearCache: CacheBackend {
             for ticket in tickets { if let ticket { level.abandon(ticket) } }
             throw error
         }
-        guard replies.count == missing.count + 1, case .array(let values) = replies[0], values.count == missing.count else {
+        guard replies.count == missing.count + 1, case .array(let values) = replies[0], values.count == missing.count
+        else {
             for ticket in tickets { if let ticket { level.abandon(ticket) } }
             throw redis.unexpected(.array(replies), to: "MGET/PTTL")
         }

@@ -12,7 +12,7 @@ struct NearCacheProcessTests {
     typealias T = NearCacheTesting
 
     @Test func aWriteInOneProcessIsSeenByTheNextReadInAnotherWithinTheBound() async throws {
-        let url = try RedisTestServer.sharedURL()
+        let url = try T.serverURL()
         let prefix = T.uniquePrefix()
         let reader = try await NearCacheWorkerProcess(url: url, prefix: prefix)
         let writer = try await NearCacheWorkerProcess(url: url, prefix: prefix)
@@ -47,7 +47,7 @@ struct NearCacheProcessTests {
     /// been replaced by a write that started after the value's write ended (so the server surely
     /// ordered it later) and returned more than the bound before the read started.
     @Test func randomReadsAndWritesInSeveralProcessesAreNeverStaleBeyondTheBound() async throws {
-        let url = try RedisTestServer.sharedURL()
+        let url = try T.serverURL()
         let prefix = T.uniquePrefix()
         let seed = UInt64.random(in: 1...UInt64.max / 2)
         var workers: [NearCacheWorkerProcess] = []
@@ -116,7 +116,9 @@ struct LoggedOperation: Sendable, CustomStringConvertible {
             writesByKey[operation.key, default: []].append(operation)
             if let value = operation.value { writeOfValue[value] = operation }
         }
-        func superseded(after explanationEnd: UInt64?, key: Substring, readStart: UInt64, setsOnly: Bool = false) -> Bool {
+        func superseded(
+            after explanationEnd: UInt64?, key: Substring, readStart: UInt64, setsOnly: Bool = false
+        ) -> Bool {
             (writesByKey[key] ?? []).contains { write in
                 (!setsOnly || write.kind == "W") && (explanationEnd.map { write.start > $0 } ?? true)
                     && write.end + bound < readStart
@@ -135,7 +137,9 @@ struct LoggedOperation: Sendable, CustomStringConvertible {
             } else {
                 let deletes = (writesByKey[read.key] ?? []).filter { $0.kind == "D" && $0.start < read.end }
                 let explained = !superseded(after: nil, key: read.key, readStart: read.start, setsOnly: true)
-                    || deletes.contains { !superseded(after: $0.end, key: read.key, readStart: read.start, setsOnly: true) }
+                    || deletes.contains {
+                        !superseded(after: $0.end, key: read.key, readStart: read.start, setsOnly: true)
+                    }
                 if !explained { violations.append("\(read): a miss, while the key had a value") }
             }
         }

@@ -25,6 +25,22 @@ enum NearCacheTesting {
         connectTimeout: 1, commandTimeout: 1, initialReconnectBackoff: 0.05, maximumReconnectBackoff: 0.2
     )
 
+    /// The near options of most tests: values stay near for a minute (only invalidations remove
+    /// them), and a heartbeat may take 5 s, so that a machine loaded by parallel tests and builds
+    /// does not drop the connection (the heartbeat's own test shortens it).
+    static let relaxed = NearCacheOptions(nearTimeout: 60, heartbeatTimeout: 5)
+
+    /// The server of the near-cache suites: one of their own when `redis-server` is installed, else
+    /// the shared one. Other suites run `FLUSHDB` on the shared server (in another database), and
+    /// Redis reports a flush of any database to every tracking connection, which would empty the
+    /// near levels that these tests expect to stay filled.
+    static func serverURL() throws -> String {
+        guard RedisTestServer.binary != nil else { return try RedisTestServer.sharedURL() }
+        return try ownServer.get().url
+    }
+
+    private static let ownServer = Result { () throws -> RedisTestServer in try RedisTestServer.start() }
+
     /// A key prefix no other test uses.
     static func uniquePrefix(_ name: String = #function) -> String {
         "\(name.prefix(while: { $0 != "(" }))-\(UUID().uuidString.prefix(8))"
@@ -33,10 +49,10 @@ enum NearCacheTesting {
     /// A near cache on `url` (the shared test server unless given) with a prefix of its own.
     static func nearCache(
         url: String? = nil, prefix: String = uniquePrefix(), options: RedisCacheOptions = .init(),
-        nearOptions: NearCacheOptions = .init(nearTimeout: 60)
+        nearOptions: NearCacheOptions = relaxed
     ) async throws -> NearCache {
         let cache = try await NearCache(
-            url: try url ?? RedisTestServer.sharedURL(), configuration: CacheConfiguration(keyPrefix: prefix),
+            url: try url ?? serverURL(), configuration: CacheConfiguration(keyPrefix: prefix),
             options: options, nearOptions: nearOptions
         )
         // Tracking is on once the initializer returns, unless its first attempt timed out (a short

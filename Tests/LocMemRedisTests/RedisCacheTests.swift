@@ -21,6 +21,23 @@ struct RedisCacheTests {
         return (cache, raw)
     }
 
+    /// API.md's example, as written there (with this test's server and a prefix of its own).
+    @Test func theDocumentedExampleWorksAsWritten() async throws {
+        let url = try RedisTestServer.sharedURL()
+        let prefix = "shop-\(Int.random(in: 0..<1_000_000_000))"
+        let shared = try await RedisCache(url: url, configuration: CacheConfiguration(keyPrefix: prefix))
+        try await shared.set("greeting", "hello", timeout: 30)
+        let g: String? = try await shared.get("greeting")
+        #expect(g == "hello")
+        try await shared.set("views", 0, timeout: .never)
+        try await shared.incr("views")
+        #expect(try await shared.get("views", as: Int.self) == 1)
+        let v = try await shared.getOrSet("answer") { 42 }
+        #expect(v == 42)
+        try await shared.clear()
+        await shared.close()
+    }
+
     @Test func integersAreStoredAsRedisIntegersAndOtherValuesWithTheirType() async throws {
         let (cache, raw) = try await Self.make()
         try await cache.set("n", 42, timeout: .default)
