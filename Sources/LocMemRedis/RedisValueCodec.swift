@@ -78,13 +78,23 @@ enum RedisValueCodec {
         guard let end = stored.readableBytesView.firstIndex(of: 0) else { return nil }
         let name = name ?? typeName(V.self)
         let nameLength = end - stored.readerIndex
-        guard nameLength == name.utf8.count,
-              stored.readableBytesView[stored.readerIndex..<end].elementsEqual(name.utf8)
-        else { return nil }
+        guard nameLength == name.utf8.count, Self.bytes(of: stored, equal: name) else { return nil }
         stored.moveReaderIndex(forwardBy: nameLength + 1)
         if V.self == String.self {
             return String(buffer: stored) as? V
         }
         return try? JSONDecoder().decode(V.self, from: Data(stored.readableBytesView))
+    }
+
+    /// Whether `stored` starts with the UTF-8 of `name`: one `memcmp`, where the generic
+    /// `elementsEqual` of a `ByteBufferView` and a `String.UTF8View` cost about 700 instructions per
+    /// value (callgrind, `getMany` of 100 `String`s).
+    private static func bytes(of stored: ByteBuffer, equal name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { name in
+            stored.withUnsafeReadableBytes { bytes in
+                bytes.count >= name.count && (name.isEmpty || memcmp(bytes.baseAddress!, name.baseAddress!, name.count) == 0)
+            }
+        }
     }
 }

@@ -38,9 +38,12 @@ package final class RedisConnection: Sendable {
     /// The protocol the server agreed to: 3 after a successful `HELLO 3`, else 2.
     package let protocolVersion: Int
     private let channel: any Channel
+    /// `endpoint.description`, built once: every command names it if it fails.
+    private let address: String
 
     private init(endpoint: RedisEndpoint, protocolVersion: Int, channel: any Channel) {
         self.endpoint = endpoint
+        self.address = endpoint.description
         self.protocolVersion = protocolVersion
         self.channel = channel
     }
@@ -191,7 +194,7 @@ package final class RedisConnection: Sendable {
 
     private func send(bytes: ByteBuffer, replyCount: Int) async throws(RedisClientError) -> RESPValue {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        let address = endpoint.description
+        let address = address
         channel.writeAndFlush(RedisRequest(bytes: bytes, replyCount: replyCount, promise: promise))
             .whenFailure { error in
                 promise.fail(

@@ -56,10 +56,13 @@ package final class RedisConnectionPool: Sendable {
     package let endpoint: RedisEndpoint
     package let options: Options
     private let state: Mutex<State>
+    /// `endpoint.description`, built once rather than per call.
+    private let address: String
 
     package init(endpoint: RedisEndpoint, options: Options = .init()) {
         self.endpoint = endpoint
         self.options = options
+        self.address = endpoint.description
         self.state = Mutex(State(slots: Array(repeating: .empty, count: max(1, options.size))))
     }
 
@@ -80,7 +83,7 @@ package final class RedisConnectionPool: Sendable {
             case wait(EventLoopFuture<RedisConnection>, index: Int)
             case fail(RedisClientError)
         }
-        let address = endpoint.description
+        let address = address
         let step: Step = state.withLock { state in
             if state.closed { return .fail(.connectionFailed(address: address, reason: "the cache was closed")) }
             // A task already running on a connection's event loop (NIO as the concurrency executor)
