@@ -38,15 +38,6 @@ extension BookRepository {
     @discardableResult
     public func addReview(bookID: Int64, rating: Int, body: String) throws -> Int64 {
         guard (1...5).contains(rating) else { throw BookstoreError.invalidRating(rating) }
-        let reviewID = try database.inTransaction { () throws -> Int64 in
-            // The schema's REFERENCES is only enforced with PRAGMA foreign_keys = ON; check here.
-            let exists = try database.queryFirst(SQL.bookExists, [.integer(bookID)]) { _ in true } ?? false
-            guard exists else { throw BookstoreError.bookNotFound(bookID) }
-            // RETURNING rather than lastInsertRowID: right even if another thread inserts meanwhile.
-            let arguments: [SQLiteValue] = [.integer(bookID), .integer(Int64(rating)), .text(body)]
-            let id = try database.queryFirst(SQL.insertReview, arguments) { row in try row.int64(0) }
-            return id ?? database.lastInsertRowID  // RETURNING always yields the row; never nil
-        }
-        return reviewID
+        return try uncached.insertReview(bookID: bookID, rating: rating, body: body)
     }
 }

@@ -40,13 +40,7 @@ extension CacheAsideBookRepository {
     @discardableResult
     public func addReview(bookID: Int64, rating: Int, body: String) async throws -> Int64 {
         guard (1...5).contains(rating) else { throw BookstoreError.invalidRating(rating) }
-        let reviewID = try database.inTransaction { () throws -> Int64 in
-            let exists = try database.queryFirst(SQL.bookExists, [.integer(bookID)]) { _ in true } ?? false
-            guard exists else { throw BookstoreError.bookNotFound(bookID) }
-            let arguments: [SQLiteValue] = [.integer(bookID), .integer(Int64(rating)), .text(body)]
-            let id = try database.queryFirst(SQL.insertReview, arguments) { row in try row.int64(0) }
-            return id ?? database.lastInsertRowID
-        }
+        let reviewID = try uncached.insertReview(bookID: bookID, rating: rating, body: body)
         await invalidating("addReview(bookID: \(bookID))") { () throws(CacheError) in
             try await invalidateTopRated()
         }

@@ -46,6 +46,24 @@ public struct UncachedBookRepository: Sendable {
 // MARK: - SQL
 
 /// Every statement the repository runs, in one place.
+extension UncachedBookRepository {
+    /// The write of `addReview`, shared by both repositories: one transaction that checks the book
+    /// exists, then inserts the review. Returns the new review's row id.
+    ///
+    /// - Throws: ``BookstoreError/bookNotFound(_:)``, or SQLite's error, after the rollback.
+    func insertReview(bookID: Int64, rating: Int, body: String) throws -> Int64 {
+        try database.inTransaction { () throws -> Int64 in
+            // The schema's REFERENCES is only enforced with PRAGMA foreign_keys = ON; check here.
+            let exists = try database.queryFirst(SQL.bookExists, [.integer(bookID)]) { _ in true } ?? false
+            guard exists else { throw BookstoreError.bookNotFound(bookID) }
+            // RETURNING rather than lastInsertRowID: right even if another thread inserts meanwhile.
+            let arguments: [SQLiteValue] = [.integer(bookID), .integer(Int64(rating)), .text(body)]
+            let id = try database.queryFirst(SQL.insertReview, arguments) { row in try row.int64(0) }
+            return id ?? database.lastInsertRowID  // RETURNING always yields the row; never nil
+        }
+    }
+}
+
 enum SQL {
     static let book = """
         SELECT id, title, author_id, price_cents, published_year FROM books WHERE id = ?
