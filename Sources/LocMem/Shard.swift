@@ -1,18 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Synchronization
 
 /// A lock and the ``EntryTable`` it guards, side by side in a store's shard block.
 ///
 /// Shards are plain pointers into one allocation owned by the ``Store`` (see ``ShardBlock``), so
 /// reaching one costs no reference counting: on a hot path shared by many threads, a retain and
 /// release of a shared object would bounce its cache line between cores. The table is reached
-/// through a pointer, so no dynamic exclusivity check runs either. The mutex is adaptive: it
-/// spins briefly before sleeping, which suits critical sections of a few dozen nanoseconds.
+/// through a pointer, so no dynamic exclusivity check runs either. The lock is the one inside
+/// `Synchronization.Mutex` (`_MutexHandle`, a futex word on Linux): taking and releasing it
+/// uncontended is one compare-and-swap each, about 10 instructions, where a `pthread` mutex
+/// costs about 60 through its library calls; contended, it spins briefly and then sleeps in the
+/// kernel.
 ///
 /// The lock's cache line also holds the shard's ``ShardCounters``: a hit writes them, and taking
 /// the lock has just made that line this core's, so counting costs no other shared line.
@@ -21,7 +18,7 @@ import Darwin
 /// every shard of a store at once, always in index order.
 struct Shard {
     static let cacheLine = 64
-    static let countersOffset = MemoryLayout<pthread_mutex_t>.stride
+    static let countersOffset = MemoryLayout<_MutexHandle>.stride
     static let tableOffset = roundUp(countersOffset + MemoryLayout<ShardCounters>.stride)
     /// Bytes per shard, whole cache lines, so that two shards never share one.
     static let stride = roundUp(tableOffset + MemoryLayout<EntryTable>.stride)
@@ -33,8 +30,8 @@ struct Shard {
     let base: UnsafeMutableRawPointer
 
     @inline(__always)
-    private var mutex: UnsafeMutablePointer<pthread_mutex_t> {
-        base.assumingMemoryBound(to: pthread_mutex_t.self)
+    private var mutex: UnsafeMutablePointer<_MutexHandle> {
+        base.assumingMemoryBound(to: _MutexHandle.self)
     }
 
     /// The table; only to be used between `lock()` and `unlock()`.
@@ -50,33 +47,25 @@ struct Shard {
     }
 
     fileprivate func initialize() {
-        base.bindMemory(to: pthread_mutex_t.self, capacity: 1)
+        base.bindMemory(to: _MutexHandle.self, capacity: 1).initialize(to: _MutexHandle())
         (base + Shard.countersOffset).bindMemory(to: ShardCounters.self, capacity: 1).initialize(to: ShardCounters())
         (base + Shard.tableOffset).bindMemory(to: EntryTable.self, capacity: 1).initialize(to: EntryTable())
-        var attributes = pthread_mutexattr_t()
-        pthread_mutexattr_init(&attributes)
-        #if os(Linux)
-        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP))
-        #endif
-        let result = pthread_mutex_init(mutex, &attributes)
-        pthread_mutexattr_destroy(&attributes)
-        precondition(result == 0, "pthread_mutex_init failed: \(result)")
     }
 
     fileprivate func deinitialize() {
-        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
         counters.deinitialize(count: 1)
         table.deinitialize(count: 1)
     }
 
     @inline(__always)
     func lock() {
-        pthread_mutex_lock(mutex)
+        unsafe mutex.pointee.unsafeLock()
     }
 
     @inline(__always)
     func unlock() {
-        pthread_mutex_unlock(mutex)
+        unsafe mutex.pointee.unsafeUnlock()
     }
 
     /// Runs `body` with exclusive access to the table.
