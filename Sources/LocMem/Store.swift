@@ -99,7 +99,7 @@ final class Store: Sendable {
                 if counting { shard.counters.pointee.misses &+= 1 }
                 return
             }
-            table[index].stamp = nextStamp(shard)
+            RecencyClock.touch(&table[index].stamp, &shard.counters.pointee.clock, key: clockKey)
             if counting { shard.counters.pointee.hits &+= 1 }
         }
     }
