@@ -23,7 +23,9 @@ import Darwin
 ///
 /// What this buys: a hit writes only memory its core already owns (the thread's counter, the
 /// shard's lock line, the entry it read), where a store-wide counter bounced one cache line
-/// between all cores on every hit.
+/// between all cores on every hit. A hit on the entry that already holds its shard's latest
+/// stamp, no older than the thread's last, keeps that stamp (``touch(_:_:key:)``): the same
+/// orders, and a hot key's entry is not written at all.
 ///
 /// The per-thread counter lives in memory of the thread's own, found through a `pthread`
 /// thread-specific value (one lookup per use; the counter is then read and written in place)
