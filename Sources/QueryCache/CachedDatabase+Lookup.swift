@@ -37,7 +37,8 @@ extension CachedDatabase {
         wrap: ([T]) -> Value
     ) throws -> Value {
         let changes = try database.changeState()  // lock-free in memory, outside a transaction
-        let key = CachedResult<Value>.key(seed: keySeed, sql: sql, arguments: arguments, valueType: Value.self)
+        let key = CachedResult<Value>.key(
+            sqlDigest: sqlDigests.digest(of: sql), arguments: arguments, valueType: Value.self)
         func load() throws -> LoadOutcome<Value> {
             try self.load(sql, arguments, firstRowOnly: firstRowOnly, map: map, wrap: wrap)
         }

@@ -48,8 +48,9 @@ public final class CachedDatabase: Sendable {
 
     /// Distinguishes this instance's results from another's in the same cache.
     @usableFromInline let namespace: UInt64
-    /// Seeds the hash of this instance's cache keys (random: see ``CachedResult/key(seed:sql:arguments:valueType:)``).
-    @usableFromInline let keySeed: UInt64
+    /// The hashes of the SQL texts read recently, seeded at random for this instance (see
+    /// ``CachedResult/key(sqlDigest:arguments:valueType:)``).
+    @usableFromInline let sqlDigests: SQLDigestMemo
     @usableFromInline let state = InvalidationState()
     private let observerID: Int
     /// Runs after a miss has run its SQL and released the connection, before its result is stored: lets the
@@ -76,7 +77,7 @@ public final class CachedDatabase: Sendable {
         self.afterLoadForTesting = afterLoadForTesting
         let namespace = Self.namespaces.add(1, ordering: .relaxed).newValue
         self.namespace = namespace
-        self.keySeed = UInt64.random(in: .min ... .max) ^ namespace
+        self.sqlDigests = SQLDigestMemo(seed: UInt64.random(in: .min ... .max) ^ namespace)
         let state = self.state
         self.observerID = database.addCommitObserver { changes in state.record(changes) }
     }

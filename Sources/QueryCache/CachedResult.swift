@@ -3,7 +3,7 @@ import SQLiteStore
 /// A result kept in the `LocMemCache`: the value, what it was computed from, and the versions it was
 /// computed at.
 ///
-/// The cache key is a hash (see ``CachedResult/key(namespace:sql:arguments:valueType:)``), so the entry
+/// The cache key is a hash (see ``CachedResult/key(sqlDigest:arguments:valueType:)``), so the entry
 /// carries the full identity of its query and a hit compares it: two queries whose keys collide never see
 /// each other's results, they only evict each other.
 @usableFromInline
@@ -44,10 +44,11 @@ final class CachedResult<Value: Sendable>: Sendable {
     /// values was about a third of a hit's instructions. A collision costs no correctness (the entry carries the
     /// full query and a hit compares it): the worst a collision crafted from user values can do is make two
     /// queries evict each other, each then running its SQL. The seed is random per instance.
+    ///
+    /// - Parameter sqlDigest: The hash state after the seed and the SQL (``SQLDigestMemo/digest(of:)``).
     @inlinable
-    static func key(seed: UInt64, sql: String, arguments: [SQLiteValue], valueType: Any.Type) -> String {
-        var hash = QueryKeyHash(seed: seed)
-        hash.combine(bytesOf: sql)
+    static func key(sqlDigest: UInt64, arguments: [SQLiteValue], valueType: Any.Type) -> String {
+        var hash = QueryKeyHash(seed: sqlDigest)
         hash.combine(UInt64(arguments.count))
         for argument in arguments {
             switch argument {
@@ -84,7 +85,7 @@ final class CachedResult<Value: Sendable>: Sendable {
 /// A fast seeded 64-bit hash for cache keys: multiply and fold, bytes taken 32 at a time in four independent
 /// lanes.
 ///
-/// Not SipHash: a key collision costs no correctness (see ``CachedResult/key(seed:sql:arguments:valueType:)``).
+/// Not SipHash: a key collision costs no correctness (see ``CachedResult/key(sqlDigest:arguments:valueType:)``).
 /// Four lanes, because one chain of multiplies waits for each multiply (about 5 cycles per 8 bytes): on the
 /// 300-byte top-rated SQL that chain alone was about 100 ns a hit.
 @usableFromInline
