@@ -49,7 +49,7 @@ public final class CachedDatabase: Sendable {
     /// Distinguishes this instance's results from another's in the same cache.
     @usableFromInline let namespace: UInt64
     /// The hashes of the SQL texts read recently, seeded at random for this instance (see
-    /// ``CachedResult/key(sqlDigest:arguments:valueType:)``).
+    /// ``QueryKey``).
     @usableFromInline let sqlDigests: SQLDigestMemo
     @usableFromInline let state = InvalidationState()
     private let observerID: Int
@@ -128,6 +128,40 @@ public final class CachedDatabase: Sendable {
         map: (Row) throws -> T
     ) throws -> T? {
         try read(sql, arguments, firstRowOnly: true, map: map) { $0.first }
+    }
+
+    /// ``query(_:_:map:)`` with one bound value, passed without an array: a hit allocates
+    /// nothing.
+    ///
+    /// ```swift
+    /// let titles = try queries.query("SELECT title FROM books WHERE author_id = ?", .integer(1)) { row in
+    ///     try row.string(0)
+    /// }
+    /// ```
+    ///
+    /// - Throws: As ``query(_:_:map:)``.
+    /// - Note: Thread-safe.
+    @inlinable
+    public func query<T: Sendable>(
+        _ sql: String,
+        _ argument: SQLiteValue,
+        map: (Row) throws -> T
+    ) throws -> [T] {
+        try read(sql, SingleArgument(argument), firstRowOnly: false, map: map) { $0 }
+    }
+
+    /// ``queryFirst(_:_:map:)`` with one bound value, passed without an array: a hit
+    /// allocates nothing.
+    ///
+    /// - Throws: As ``query(_:_:map:)``.
+    /// - Note: Thread-safe.
+    @inlinable
+    public func queryFirst<T: Sendable>(
+        _ sql: String,
+        _ argument: SQLiteValue,
+        map: (Row) throws -> T
+    ) throws -> T? {
+        try read(sql, SingleArgument(argument), firstRowOnly: true, map: map) { $0.first }
     }
 
     // MARK: - Writes
