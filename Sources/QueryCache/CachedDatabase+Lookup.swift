@@ -18,8 +18,8 @@ struct UncacheableResult: Error {
 extension CachedDatabase {
     /// The read path of ``query(_:_:map:)`` and ``queryFirst(_:_:map:)``.
     ///
-    /// 1. The change check (`PRAGMA data_version`, see `Database.changeState()`), which also tells whether an
-    ///    open transaction of this thread has written.
+    /// 1. The change check (the WAL-index header, or `PRAGMA data_version`: see `Database.changeState()`), which
+    ///    also tells whether an open transaction of this thread has written.
     /// 2. The hit path: one cache read under the query's key, its bytes on the stack. A result found there is
     ///    served when it is this query's and its versions are all current (a hit in the cache's statistics).
     /// 3. Otherwise a stale result found is deleted, and `getOrSet` (single-flight) runs under the key, with a
@@ -37,7 +37,7 @@ extension CachedDatabase {
         map: (Row) throws -> T,
         wrap: ([T]) -> Value
     ) throws -> Value {
-        let changes = try database.changeState()  // lock-free in memory, outside a transaction
+        let changes = try database.changeState()  // lock-free outside a transaction
         let sqlDigest = sqlDigests.digest(of: sql)
         let key = arguments.withValues { QueryKey(sqlDigest: sqlDigest, arguments: $0, valueType: Value.self) }
         func load() throws -> LoadOutcome<Value> {
@@ -50,7 +50,7 @@ extension CachedDatabase {
         }
         // Inside a transaction or a map closure, the thread holds the connection: waiting for another thread's
         // flight could deadlock, since that thread's query waits for the connection this thread holds.
-        let holdsConnection = database.isConnectionHeldByCurrentThread
+        let holdsConnection = changes.callerHoldsConnection
         var found: CachedResult<Value>?
         key.withBytes { bytes in
             cache._read(keyBytes: bytes, countingMisses: holdsConnection) { value in
