@@ -44,9 +44,7 @@ extension CachedDatabase {
             try self.load(sql, arguments.array, firstRowOnly: firstRowOnly, map: map, wrap: wrap)
         }
         func isServable(_ entry: CachedResult<Value>) -> Bool {
-            arguments.withValues { entry.isResult(of: namespace, sql, $0) }
-                && entry.stamp.isCurrent(in: state, externalChanges: changes.externalChanges)
-                && !changes.uncommitted.affects(entry.tables)
+            arguments.withValues { entry.isResult(of: namespace, sql, $0) } && entry.isServable(in: state, changes)
         }
         // Inside a transaction or a map closure, the thread holds the connection: waiting for another thread's
         // flight could deadlock, since that thread's query waits for the connection this thread holds.

@@ -1,4 +1,5 @@
 import SQLiteStore
+import Synchronization
 
 /// A result kept in the `LocMemCache`: the value, what it was computed from, and the versions it was
 /// computed at.
@@ -15,6 +16,8 @@ final class CachedResult<Value: Sendable>: Sendable {
     @usableFromInline let tables: Set<String>
     @usableFromInline let stamp: VersionStamp
     @usableFromInline let value: Value
+    /// An ``InvalidationState/recordCount`` at which the versions were found current (at first, the stamp's).
+    @usableFromInline let currentAtRecordCount: Atomic<UInt64>
 
     @usableFromInline
     init(namespace: UInt64, sql: String, arguments: [SQLiteValue], tables: Set<String>, stamp: VersionStamp,
@@ -25,6 +28,40 @@ final class CachedResult<Value: Sendable>: Sendable {
         self.tables = tables
         self.stamp = stamp
         self.value = value
+        self.currentAtRecordCount = Atomic(stamp.recordCount)
+    }
+
+    /// Whether the result may be served to a read that took `changes`: nothing it depends on has changed (no DDL,
+    /// no commit by another connection seen since, no commit of one of its tables), and the open transaction, if
+    /// any, has not written one of its tables.
+    ///
+    /// The fast path: no version has moved at all since the result was last found current (one atomic load
+    /// against ``currentAtRecordCount``). Otherwise the table versions are compared, and when they are current
+    /// the record count read before them is remembered.
+    ///
+    /// - Parameter changes: The change check made at the start of the caller's read. A stamp taken by a later
+    ///   check (more external changes) is current too.
+    /// - Complexity: O(1) on the fast path; else O(*t*) atomic loads, *t* the number of tables the statement reads.
+    @inlinable
+    func isServable(in state: InvalidationState, _ changes: ChangeState) -> Bool {
+        guard stamp.externalChanges >= changes.externalChanges, !changes.uncommitted.affects(tables) else {
+            return false
+        }
+        let recordCount = state.recordCount.load(ordering: .sequentiallyConsistent)
+        return currentAtRecordCount.load(ordering: .relaxed) == recordCount || isCurrent(in: state, at: recordCount)
+    }
+
+    /// The slow path of ``isServable(in:_:)``: compares the table versions, and remembers `recordCount` (read
+    /// before them) when they are current.
+    ///
+    /// Sound because ``InvalidationState/record(_:)`` moves the versions before the record count: a record count
+    /// that has not moved since it was read before versions found current means that no record has completed
+    /// since they were (one in progress has not returned to its writer yet, so the read may come before it).
+    @usableFromInline
+    func isCurrent(in state: InvalidationState, at recordCount: UInt64) -> Bool {
+        guard stamp.versionsAreCurrent(in: state) else { return false }
+        currentAtRecordCount.store(recordCount, ordering: .relaxed)
+        return true
     }
 
     /// Whether this is the result of the same query: same instance, same SQL, same values with the same types.
