@@ -120,6 +120,17 @@ static inline const void *locmem_wal_index_duplicate(const void *region) {
 #endif
 }
 
+/// Replaces a mapping from ``locmem_wal_index_duplicate`` in place by a page of zeros, for good: reads through it
+/// can no longer fault (a `-shm` file that another process truncates once this connection has left WAL mode would
+/// raise SIGBUS), and a header read from it matches no real one. The kernel swaps the page under its mapping lock,
+/// so a concurrent reader sees either page.
+static inline void locmem_wal_index_retire(const void *copy) {
+    long page = sysconf(_SC_PAGESIZE);
+    if (copy != 0 && page > 0) {
+        mmap((void *)copy, (size_t)page, PROT_READ, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    }
+}
+
 /// Unmaps a mapping from ``locmem_wal_index_duplicate``.
 static inline void locmem_wal_index_unmap(const void *copy) {
     long page = sysconf(_SC_PAGESIZE);

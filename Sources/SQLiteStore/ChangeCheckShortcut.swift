@@ -17,7 +17,7 @@ import Synchronization
 ///
 /// ``region`` is a second mapping of the WAL-index's first page (`locmem_wal_index_duplicate`), unmapped only when
 /// this object goes: SQLite unmaps its own when a journal mode change closes the WAL, possibly while another
-/// thread reads through the shortcut.
+/// thread reads through the shortcut. Before such a change, ``retire()`` puts a page of zeros in its place.
 ///
 /// - Note: `Sendable`: everything is atomic. The published words are a seqlock: ``sequence`` is odd while the
 ///   connection's holder (the only writer) rewrites them, and a reader keeps what it read only when the sequence
@@ -45,6 +45,17 @@ final class ChangeCheckShortcut: Sendable {
     func mapRegion(like region: UnsafeRawPointer) {
         guard !hasRegion, let copy = locmem_wal_index_duplicate(region) else { return }
         self.region.store(UInt(bitPattern: copy), ordering: .releasing)
+    }
+
+    /// Closes the shortcut for good and detaches ``region`` from the `-shm` file (a page of zeros takes its
+    /// place): the connection is about to leave WAL mode, after which the file may be truncated by another
+    /// process, and a reader that passed its checks just before may still read the page. Called with the
+    /// connection held.
+    func retire() {
+        publish(isOpen: false, header: nil, externalChanges: externalChanges.load(ordering: .relaxed))
+        if let mapping = UnsafeRawPointer(bitPattern: region.load(ordering: .relaxed)) {
+            locmem_wal_index_retire(mapping)
+        }
     }
 
     /// Publishes the connection's last full check. Called with the connection held (the only writer).

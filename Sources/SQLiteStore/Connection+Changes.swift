@@ -139,7 +139,8 @@ extension Connection {
     func stopWALIndexCheck() {
         usesWALIndexCheck = false
         walIndexRegion = nil
-        publishChangeCheck()
+        changeCheckShortcut.retire()
+        changeCheckShortcutIsOpen = false
     }
 
     /// Whether other threads may skip the connection for their change checks now: WAL mode, the last full check's

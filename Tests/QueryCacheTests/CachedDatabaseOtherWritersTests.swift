@@ -187,6 +187,35 @@ import Testing
         #expect(try assertQueries(0, on: test.database) { try title() } == "New")
     }
 
+    /// Leaving WAL mode retires the lock-free check's own mapping of the WAL-index while other threads' hits may
+    /// be reading through it: they never fault, and never serve a value older than the last commit.
+    @Test func hitsOnOtherThreadsStayCurrentWhileTheJournalModeChanges() throws {
+        let test = try TestDatabase(.file)
+        #expect(try test.price(3) == 800)
+        let committed = Atomic<Int>(0)
+        let done = Atomic<Bool>(false)
+        let failures = Atomic<Int>(0)
+        try runConcurrently(3) { index throws in
+            if index == 0 {
+                for round in 1...40 {
+                    try test.database.execute("PRAGMA journal_mode = \(round % 2 == 0 ? "WAL" : "DELETE")")
+                    try test.queries.execute("UPDATE books SET price = ? WHERE id = 3", [.integer(Int64(800 + round))])
+                    committed.store(800 + round, ordering: .sequentiallyConsistent)
+                }
+                done.store(true, ordering: .sequentiallyConsistent)
+                return
+            }
+            while !done.load(ordering: .sequentiallyConsistent) {
+                let floor = committed.load(ordering: .sequentiallyConsistent)
+                if try test.price(3) ?? -1 < floor {
+                    failures.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(try test.price(3) == 840)
+    }
+
     @Test func manyReadersAndAWriterOnTwoConnectionsNeverSeeAnOlderValueAfterACommit() throws {
         let test = try TestDatabase(.file)
         let writer = try test.secondConnection()
