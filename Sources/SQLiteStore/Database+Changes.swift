@@ -90,12 +90,6 @@ extension Database {
         }
     }
 
-    /// Whether the calling thread holds the connection: it is inside ``inTransaction(_:)`` or a `map` closure.
-    @usableFromInline
-    package var isConnectionHeldByCurrentThread: Bool {
-        connection.isHeldByCurrentThread
-    }
-
     /// Runs a query as ``query(_:_:map:)`` does, after giving `beforeRun` the statement's analysis and the
     /// change state, all with the connection held.
     ///
