@@ -55,17 +55,17 @@ public struct BookRepository: Sendable {
 
     /// The book with this id, or `nil` when there is none (cached too). A miss runs one query; a hit runs none.
     public func book(id: Int64) throws -> Book? {
-        try queries.queryFirst(SQL.book, [.integer(id)], map: Book.init(row:))
+        try queries.queryFirst(SQL.book, .integer(id), map: Book.init(row:))
     }
 
     /// The author with this id, or `nil` when there is none. A miss runs one query; a hit runs none.
     public func author(id: Int64) throws -> Author? {
-        try queries.queryFirst(SQL.author, [.integer(id)], map: Author.init(row:))
+        try queries.queryFirst(SQL.author, .integer(id), map: Author.init(row:))
     }
 
     /// The author's books ordered by id; empty for an unknown author. A miss runs one query; a hit runs none.
     public func books(byAuthor authorID: Int64) throws -> [Book] {
-        try queries.query(SQL.booksByAuthor, [.integer(authorID)], map: Book.init(row:))
+        try queries.query(SQL.booksByAuthor, .integer(authorID), map: Book.init(row:))
     }
 
     /// The `limit` books with the highest average review rating, with that average and the
@@ -80,6 +80,6 @@ public struct BookRepository: Sendable {
     public func topRatedBooks(limit: Int) throws -> [BookRating] {
         guard limit >= 0 else { throw BookstoreError.invalidLimit(limit) }
         guard limit > 0 else { return [] }
-        return try queries.query(SQL.topRated, [.integer(Int64(limit))], map: BookRating.init(row:))
+        return try queries.query(SQL.topRated, .integer(Int64(limit)), map: BookRating.init(row:))
     }
 }

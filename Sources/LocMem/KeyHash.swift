@@ -245,17 +245,21 @@ struct InlineKey {
     /// Appends the key's UTF-8 bytes; `false`, leaving the buffer as it was, when they do not fit.
     @inline(__always)
     mutating func append(_ key: String) -> Bool {
+        KeyBytes.with(key) { append(bytes: $0) }
+    }
+
+    /// Appends bytes; `false`, leaving the buffer as it was, when they do not fit.
+    @inline(__always)
+    mutating func append(bytes: UnsafeRawBufferPointer) -> Bool {
         let start = count
-        return KeyBytes.with(key) { bytes in
-            guard bytes.count <= InlineKey.capacity &- start else { return false }
-            withUnsafeMutableBytes(of: &storage) { buffer in
-                if let source = bytes.baseAddress {
-                    (buffer.baseAddress.unsafelyUnwrapped + start).copyMemory(from: source, byteCount: bytes.count)
-                }
+        guard bytes.count <= InlineKey.capacity &- start else { return false }
+        withUnsafeMutableBytes(of: &storage) { buffer in
+            if let source = bytes.baseAddress {
+                (buffer.baseAddress.unsafelyUnwrapped + start).copyMemory(from: source, byteCount: bytes.count)
             }
-            count = start &+ bytes.count
-            return true
         }
+        count = start &+ bytes.count
+        return true
     }
 
     /// Calls `body` with the bytes written, in place. The buffer extends past them to a multiple

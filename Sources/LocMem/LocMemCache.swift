@@ -150,7 +150,7 @@ public final class LocMemCache: Sendable {
     /// `value as? V`, with a fast path for the common case of a value stored as exactly `V`: the
     /// existential is opened and its payload copied out, without the runtime's general cast.
     @inlinable
-    static func _cast<V>(_ value: any Sendable, to type: V.Type) -> V? {
+    package static func _cast<V>(_ value: any Sendable, to type: V.Type) -> V? {
         func open<Stored>(_ stored: Stored) -> V? {
             if Stored.self == V.self { return unsafeBitCast(stored, to: V.self) }
             return stored as? V
@@ -178,17 +178,44 @@ public final class LocMemCache: Sendable {
         }
     }
 
+    /// `get`'s read for a key given as its UTF-8 bytes, at the configured version: for another module of
+    /// this package that builds its keys on the stack (QueryCache), so that a hit makes no `String`.
+    ///
+    /// Behaves as ``get(_:as:version:)`` with `String(decoding: keyBytes, as: UTF8.self)`, but that with
+    /// `countingMisses` false, a miss is not counted in ``statistics`` (the caller goes on to an operation
+    /// that counts it, such as ``getOrSet(_:timeout:version:default:)-(_,_,_,()throws(E)->V)``).
+    @usableFromInline
+    package func _read(keyBytes: UnsafeRawBufferPointer, countingMisses: Bool, _ accept: (any Sendable) -> Bool) {
+        guard var inlineKey = inlineKey(version: configuration.version, appending: { $0.append(bytes: keyBytes) })
+        else {
+            let finalKey = makeValidatedKey(String(decoding: keyBytes, as: UTF8.self), version: nil)
+            store.read(finalKey, KeyHash(finalKey), clock: clock, countingMisses: countingMisses, accept)
+            return
+        }
+        inlineKey.withBytes { bytes in
+            store.read(KeyHash(paddedBytes: bytes), clock: clock, countingMisses: countingMisses, accept) { stored in
+                KeyBytes.with(stored) { KeyBytes.equal($0, bytes) }
+            }
+        }
+    }
+
     /// The final key built on the stack (``InlineKey``), any key warning reported; `nil` when
     /// there is a custom key function or the key does not fit: then the caller builds the final
     /// key as a `String`.
     @inline(__always)
     private func inlineKey(_ key: String, version: Int) -> InlineKey? {
+        inlineKey(version: version) { $0.append(key) }
+    }
+
+    /// ``inlineKey(_:version:)`` for a key that `append` appends to the head.
+    @inline(__always)
+    private func inlineKey(version: Int, appending append: (inout InlineKey) -> Bool) -> InlineKey? {
         guard var inlineKey = version == configuration.version
                 ? keyHead : InlineKey(prefix: configuration.keyPrefix, version: version),
               configuration.customKeyFunction == nil
         else { return nil }
         let headCount = inlineKey.count
-        guard inlineKey.append(key) else { return nil }
+        guard append(&inlineKey) else { return nil }
         // At most 64 bytes: never too long for memcached, so only the characters need a look,
         // and only the key's (the head's digits and colons are portable, its prefix known).
         let unportable = prefixIsUnportable || inlineKey.withBytes { bytes in

@@ -70,33 +70,39 @@ final class Store: Sendable {
     /// hit, else as a miss.
     ///
     /// The hit path: one lock, one probe, no allocation, no reference counting.
+    ///
+    /// With `countingMisses` false, only a hit is counted: for a caller that goes on to an operation
+    /// that counts the miss itself.
     @inline(__always)
     func read(
-        _ key: String, _ hash: KeyHash, clock: any CacheClock, counting: Bool = true,
+        _ key: String, _ hash: KeyHash, clock: any CacheClock, counting: Bool = true, countingMisses: Bool = true,
         _ accept: (any Sendable) -> Bool
     ) {
-        read(hash, clock: clock, counting: counting, accept) { KeyBytes.equal($0, key) }
+        read(hash, clock: clock, counting: counting, countingMisses: countingMisses, accept) {
+            KeyBytes.equal($0, key)
+        }
     }
 
     /// `read` for a key given by its hash and a test of stored keys (see ``InlineKey``).
     @inline(__always)
     func read(
-        _ hash: KeyHash, clock: any CacheClock, counting: Bool = true,
+        _ hash: KeyHash, clock: any CacheClock, counting: Bool = true, countingMisses: Bool = true,
         _ accept: (any Sendable) -> Bool, matching matches: (String) -> Bool
     ) {
         let shard = shards[hash.shard]
+        let countingMisses = counting && countingMisses
         shard.withLock { table in
             guard let index = table.find(tag: hash.tag, matches: matches) else {
-                if counting { shard.counters.pointee.misses &+= 1 }
+                if countingMisses { shard.counters.pointee.misses &+= 1 }
                 return
             }
             if Store.isExpired(table[index].deadline, clock: clock) {
                 removeExpired(index, tag: hash.tag, from: &table)
-                if counting { shard.counters.pointee.misses &+= 1 }
+                if countingMisses { shard.counters.pointee.misses &+= 1 }
                 return
             }
             guard accept(table[index].value) else {
-                if counting { shard.counters.pointee.misses &+= 1 }
+                if countingMisses { shard.counters.pointee.misses &+= 1 }
                 return
             }
             RecencyClock.touch(&table[index].stamp, &shard.counters.pointee.clock, key: clockKey)

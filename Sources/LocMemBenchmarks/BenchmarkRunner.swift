@@ -67,7 +67,7 @@ public struct BenchmarkRunner: Sendable {
                     + "The database is SQLite in memory, loaded from Fixtures/*.sql. Every cached case is checked "
                     + "to run no SQL while measured.",
                 "CachedDatabase reads: the same BookRepository reads on a database file (every hit checks "
-                    + "PRAGMA data_version for other processes' commits) and in memory (no check), against a "
+                    + "the WAL-index for other processes' commits) and in memory (no check), against a "
                     + "plain LocMemCache.get of the same value under a key built beforehand.",
                 "Single-flight: the readers are threads released together on a cleared cache; queries are "
                     + "db.queryCount differences (SQLite's trace hook). Uncached: the same readers, no cache.",

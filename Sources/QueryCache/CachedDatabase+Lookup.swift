@@ -18,41 +18,67 @@ struct UncacheableResult: Error {
 extension CachedDatabase {
     /// The read path of ``query(_:_:map:)`` and ``queryFirst(_:_:map:)``.
     ///
-    /// 1. The change check (`PRAGMA data_version`, see `Database.changeState()`), which also tells whether an
-    ///    open transaction of this thread has written.
-    /// 2. `getOrSet` (single-flight) under the query's key, with a loader that takes the versions, then runs
-    ///    the SQL. One cache lookup: a hit counts one hit in the cache's statistics, a miss one miss.
-    /// 3. A result found there (a hit, or another thread's load this call waited for) is served only when it is
-    ///    this query's and its versions are all current. A stale one is deleted and loaded again, single-flight
-    ///    (it counts as a hit, then a miss).
+    /// 1. The change check (the WAL-index header, or `PRAGMA data_version`: see `Database.changeState()`), which
+    ///    also tells whether an open transaction of this thread has written.
+    /// 2. The hit path: one cache read under the query's key, its bytes on the stack. A result found there is
+    ///    served when it is this query's and its versions are all current (a hit in the cache's statistics).
+    /// 3. Otherwise a stale result found is deleted, and `getOrSet` (single-flight) runs under the key, with a
+    ///    loader that takes the versions, then runs the SQL (a miss in the statistics). A result found there
+    ///    (another thread's load this call waited for) is checked as in 2; a stale one is deleted and loaded
+    ///    again, single-flight.
     ///
     /// Inlinable, as `LocMemCache.getOrSet`'s hit path: specialized for the caller's result type, the cast of
     /// the cached entry is a pointer comparison instead of a runtime lookup.
     @inlinable
-    func read<T, Value: Sendable>(
+    func read<Arguments: QueryArguments, T, Value: Sendable>(
         _ sql: String,
-        _ arguments: [SQLiteValue],
+        _ arguments: Arguments,
         firstRowOnly: Bool,
         map: (Row) throws -> T,
         wrap: ([T]) -> Value
     ) throws -> Value {
-        let changes = try database.changeState()  // lock-free in memory, outside a transaction
-        let key = CachedResult<Value>.key(seed: keySeed, sql: sql, arguments: arguments, valueType: Value.self)
+        let changes = try database.changeState()  // lock-free outside a transaction
+        let sqlDigest = sqlDigests.digest(of: sql)
+        let key = arguments.withValues { QueryKey(sqlDigest: sqlDigest, arguments: $0, valueType: Value.self) }
         func load() throws -> LoadOutcome<Value> {
-            try self.load(sql, arguments, firstRowOnly: firstRowOnly, map: map, wrap: wrap)
+            try self.load(sql, arguments.array, firstRowOnly: firstRowOnly, map: map, wrap: wrap)
         }
         func isServable(_ entry: CachedResult<Value>) -> Bool {
-            entry.isResult(of: namespace, sql, arguments)
-                && entry.stamp.isCurrent(in: state, externalChanges: changes.externalChanges)
-                && !changes.uncommitted.affects(entry.tables)
+            arguments.withValues { entry.isResult(of: namespace, sql, $0) } && entry.isServable(in: state, changes)
         }
-        if database.isConnectionHeldByCurrentThread {
-            // Inside a transaction or a map closure: waiting for another thread's flight could deadlock, since
-            // that thread's query waits for the connection this thread holds.
-            if let entry = cache.get(key, as: CachedResult<Value>.self), isServable(entry) {
-                return entry.value
+        // Inside a transaction or a map closure, the thread holds the connection: waiting for another thread's
+        // flight could deadlock, since that thread's query waits for the connection this thread holds.
+        let holdsConnection = changes.callerHoldsConnection
+        var found: CachedResult<Value>?
+        key.withBytes { bytes in
+            cache._read(keyBytes: bytes, countingMisses: holdsConnection) { value in
+                found = LocMemCache._cast(value, to: CachedResult<Value>.self)
+                return found != nil
             }
+        }
+        if let found, isServable(found) {
+            return found.value
+        }
+        return try readMissed(key.string, foundStale: found != nil, holdsConnection: holdsConnection, load, isServable)
+    }
+
+    /// ``read(_:_:firstRowOnly:map:wrap:)`` after its hit path found no result it may serve: loads, joining or
+    /// leading the key's flight unless the thread holds the connection.
+    ///
+    /// - Parameter foundStale: Whether the hit path found a result it may not serve (to be deleted).
+    @usableFromInline
+    func readMissed<Value: Sendable>(
+        _ key: String,
+        foundStale: Bool,
+        holdsConnection: Bool,
+        _ load: () throws -> LoadOutcome<Value>,
+        _ isServable: (CachedResult<Value>) -> Bool
+    ) throws -> Value {
+        if holdsConnection {
             return try loadAndKeep(key, load)
+        }
+        if foundStale {
+            cache.delete(key)
         }
         for attempt in 0..<2 {
             var own: LoadOutcome<Value>?

@@ -22,8 +22,9 @@ import Synchronization
 /// commits is never served after it (the race of hand-written cache-aside is closed). Writes through any API of
 /// ``database`` (``execute(_:_:)``, ``inTransaction(_:)``, or `database` itself) bump the versions of the
 /// tables they may change once their transaction has committed; a rollback bumps nothing; DDL invalidates
-/// everything. Commits by other connections and processes on the same file are noticed through SQLite's
-/// `PRAGMA data_version`, checked at every read: one is taken as a change of every table.
+/// everything. Commits by other connections and processes on the same file are noticed at every read (the
+/// WAL-index header in the database's shared memory, then SQLite's `PRAGMA data_version` when it moved): one is
+/// taken as a change of every table.
 ///
 /// Statements whose result can change without a write (`random()`, date and time functions, `changes()`,
 /// `last_insert_rowid()`, reads of `sqlite_schema` or of temp tables, pragmas) run every time, uncached.
@@ -32,10 +33,12 @@ import Synchronization
 /// SQL is covered, subqueries and views are seen by SQLite rather than guessed, and other processes' writes
 /// are noticed.
 ///
-/// - Note: `Sendable`; share one instance across threads. Every read takes the database's connection briefly
-///   for the change check (see the README for the cost), so it waits while another thread runs SQL on the same
-///   `Database`. Inside ``inTransaction(_:)`` (or a `map` closure) reads do not join other threads' misses
-///   (that could deadlock on the connection) and never serve or fill results of tables the transaction wrote.
+/// - Note: `Sendable`; share one instance across threads. A hit does not wait for the database's connection
+///   while another thread runs SQL on it, unless that thread has a transaction open, or the file's WAL-index
+///   shows a commit since the connection's last change check (or the file is not in WAL mode): then the change
+///   check takes the connection. Inside ``inTransaction(_:)`` (or a `map` closure) reads do not join other
+///   threads' misses (that could deadlock on the connection) and never serve or fill results of tables the
+///   transaction wrote.
 public final class CachedDatabase: Sendable {
     /// The database reads fall through to and writes go to. Queries run on it directly bypass the cache, but
     /// its writes invalidate as well.
@@ -48,8 +51,9 @@ public final class CachedDatabase: Sendable {
 
     /// Distinguishes this instance's results from another's in the same cache.
     @usableFromInline let namespace: UInt64
-    /// Seeds the hash of this instance's cache keys (random: see ``CachedResult/key(seed:sql:arguments:valueType:)``).
-    @usableFromInline let keySeed: UInt64
+    /// The hashes of the SQL texts read recently, seeded at random for this instance (see
+    /// ``QueryKey``).
+    @usableFromInline let sqlDigests: SQLDigestMemo
     @usableFromInline let state = InvalidationState()
     private let observerID: Int
     /// Runs after a miss has run its SQL and released the connection, before its result is stored: lets the
@@ -76,7 +80,7 @@ public final class CachedDatabase: Sendable {
         self.afterLoadForTesting = afterLoadForTesting
         let namespace = Self.namespaces.add(1, ordering: .relaxed).newValue
         self.namespace = namespace
-        self.keySeed = UInt64.random(in: .min ... .max) ^ namespace
+        self.sqlDigests = SQLDigestMemo(seed: UInt64.random(in: .min ... .max) ^ namespace)
         let state = self.state
         self.observerID = database.addCommitObserver { changes in state.record(changes) }
     }
@@ -103,8 +107,8 @@ public final class CachedDatabase: Sendable {
     /// - Throws: ``QueryCacheError/notReadOnly(sql:)`` for a statement that may write (nothing runs),
     ///   ``QueryCacheError/attachedDatabase(name:sql:)``, `SQLiteError` (bad SQL, an unknown table, ...), or
     ///   `map`'s error; nothing is cached then.
-    /// - Complexity: A hit: the change check, hashing `sql` and the arguments, one cache lookup, and one atomic
-    ///   load per table read. A miss: the query.
+    /// - Complexity: A hit: the change check, hashing the arguments (`sql` is hashed once while it is the same
+    ///   `String`), one cache lookup, and an atomic load (one per table read after a commit). A miss: the query.
     /// - Note: Thread-safe.
     @inlinable
     public func query<T: Sendable>(
@@ -127,6 +131,40 @@ public final class CachedDatabase: Sendable {
         map: (Row) throws -> T
     ) throws -> T? {
         try read(sql, arguments, firstRowOnly: true, map: map) { $0.first }
+    }
+
+    /// ``query(_:_:map:)`` with one bound value, passed without an array: a hit allocates
+    /// nothing.
+    ///
+    /// ```swift
+    /// let titles = try queries.query("SELECT title FROM books WHERE author_id = ?", .integer(1)) { row in
+    ///     try row.string(0)
+    /// }
+    /// ```
+    ///
+    /// - Throws: As ``query(_:_:map:)``.
+    /// - Note: Thread-safe.
+    @inlinable
+    public func query<T: Sendable>(
+        _ sql: String,
+        _ argument: SQLiteValue,
+        map: (Row) throws -> T
+    ) throws -> [T] {
+        try read(sql, SingleArgument(argument), firstRowOnly: false, map: map) { $0 }
+    }
+
+    /// ``queryFirst(_:_:map:)`` with one bound value, passed without an array: a hit
+    /// allocates nothing.
+    ///
+    /// - Throws: As ``query(_:_:map:)``.
+    /// - Note: Thread-safe.
+    @inlinable
+    public func queryFirst<T: Sendable>(
+        _ sql: String,
+        _ argument: SQLiteValue,
+        map: (Row) throws -> T
+    ) throws -> T? {
+        try read(sql, SingleArgument(argument), firstRowOnly: true, map: map) { $0.first }
     }
 
     // MARK: - Writes

@@ -1,9 +1,10 @@
 import SQLiteStore
+import Synchronization
 
 /// A result kept in the `LocMemCache`: the value, what it was computed from, and the versions it was
 /// computed at.
 ///
-/// The cache key is a hash (see ``CachedResult/key(namespace:sql:arguments:valueType:)``), so the entry
+/// The cache key is a hash (see ``QueryKey``), so the entry
 /// carries the full identity of its query and a hit compares it: two queries whose keys collide never see
 /// each other's results, they only evict each other.
 @usableFromInline
@@ -15,6 +16,8 @@ final class CachedResult<Value: Sendable>: Sendable {
     @usableFromInline let tables: Set<String>
     @usableFromInline let stamp: VersionStamp
     @usableFromInline let value: Value
+    /// An ``InvalidationState/recordCount`` at which the versions were found current (at first, the stamp's).
+    @usableFromInline let currentAtRecordCount: Atomic<UInt64>
 
     @usableFromInline
     init(namespace: UInt64, sql: String, arguments: [SQLiteValue], tables: Set<String>, stamp: VersionStamp,
@@ -25,29 +28,74 @@ final class CachedResult<Value: Sendable>: Sendable {
         self.tables = tables
         self.stamp = stamp
         self.value = value
+        self.currentAtRecordCount = Atomic(stamp.recordCount)
+    }
+
+    /// Whether the result may be served to a read that took `changes`: nothing it depends on has changed (no DDL,
+    /// no commit by another connection seen since, no commit of one of its tables), and the open transaction, if
+    /// any, has not written one of its tables.
+    ///
+    /// The fast path: no version has moved at all since the result was last found current (one atomic load
+    /// against ``currentAtRecordCount``). Otherwise the table versions are compared, and when they are current
+    /// the record count read before them is remembered.
+    ///
+    /// - Parameter changes: The change check made at the start of the caller's read. A stamp taken by a later
+    ///   check (more external changes) is current too.
+    /// - Complexity: O(1) on the fast path; else O(*t*) atomic loads, *t* the number of tables the statement reads.
+    @inlinable
+    func isServable(in state: InvalidationState, _ changes: ChangeState) -> Bool {
+        guard stamp.externalChanges >= changes.externalChanges, !changes.uncommitted.affects(tables) else {
+            return false
+        }
+        let recordCount = state.recordCount.load(ordering: .sequentiallyConsistent)
+        return currentAtRecordCount.load(ordering: .relaxed) == recordCount || isCurrent(in: state, at: recordCount)
+    }
+
+    /// The slow path of ``isServable(in:_:)``: compares the table versions, and remembers `recordCount` (read
+    /// before them) when they are current.
+    ///
+    /// Sound because ``InvalidationState/record(_:)`` moves the versions before the record count: a record count
+    /// that has not moved since it was read before versions found current means that no record has completed
+    /// since they were (one in progress has not returned to its writer yet, so the read may come before it).
+    @usableFromInline
+    func isCurrent(in state: InvalidationState, at recordCount: UInt64) -> Bool {
+        guard stamp.versionsAreCurrent(in: state) else { return false }
+        currentAtRecordCount.store(recordCount, ordering: .relaxed)
+        return true
     }
 
     /// Whether this is the result of the same query: same instance, same SQL, same values with the same types.
     /// (The value type was checked by the cast that produced `self`.)
     @inlinable
-    func isResult(of namespace: UInt64, _ sql: String, _ arguments: [SQLiteValue]) -> Bool {
-        self.namespace == namespace && self.sql == sql && self.arguments == arguments
+    func isResult(of namespace: UInt64, _ sql: String, _ arguments: UnsafeBufferPointer<SQLiteValue>) -> Bool {
+        guard self.namespace == namespace, self.arguments.count == arguments.count, self.sql == sql else { return false }
+        for index in arguments.indices where self.arguments[index] != arguments[index] {
+            return false
+        }
+        return true
     }
+}
 
-    /// The cache key of a query: `q` and 13 base-32 digits of a hash of the instance's key seed, the SQL, each
-    /// value with its SQLite type (`.integer(1)`, `.real(1)` and `.text("1")` hash apart) and the result type.
-    ///
-    /// 14 ASCII characters: Swift keeps it inline (no allocation), and it has no space or control character,
-    /// so `LocMemCache` never warns about it, whatever the SQL.
-    ///
-    /// The hash is ``QueryKeyHash``, not `Hasher`: this runs on every hit, and SipHash over the SQL and the
-    /// values was about a third of a hit's instructions. A collision costs no correctness (the entry carries the
-    /// full query and a hit compares it): the worst a collision crafted from user values can do is make two
-    /// queries evict each other, each then running its SQL. The seed is random per instance.
+/// The cache key of a query: `q` and 15 hexadecimal digits of a hash of the instance's key seed, the SQL, each value
+/// with its SQLite type (`.integer(1)`, `.real(1)` and `.text("1")` hash apart) and the result type.
+///
+/// 16 ASCII characters kept in two words: a hit passes their bytes to the cache (`LocMemCache._read(keyBytes:)`)
+/// without making a `String`; a miss makes one. No space or control character, so `LocMemCache` never warns
+/// about it, whatever the SQL.
+///
+/// The hash is ``QueryKeyHash``, not `Hasher`: this runs on every hit, and SipHash over the SQL and the values
+/// was about a third of a hit's instructions. A collision costs no correctness (the entry carries the full query
+/// and a hit compares it): the worst a collision crafted from user values can do is make two queries evict each
+/// other, each then running its SQL. The seed is random per instance.
+@usableFromInline
+struct QueryKey {
+    /// The 16 bytes.
+    @usableFromInline var words: (UInt64, UInt64)
+
+    /// - Parameter sqlDigest: The hash state after the seed and the SQL (``SQLDigestMemo/digest(of:)``).
     @inlinable
-    static func key(seed: UInt64, sql: String, arguments: [SQLiteValue], valueType: Any.Type) -> String {
-        var hash = QueryKeyHash(seed: seed)
-        hash.combine(bytesOf: sql)
+    init(sqlDigest: UInt64, arguments: UnsafeBufferPointer<SQLiteValue>, valueType: Any.Type) {
+        var hash = QueryKeyHash(seed: sqlDigest)
         hash.combine(UInt64(arguments.count))
         for argument in arguments {
             switch argument {
@@ -68,23 +116,43 @@ final class CachedResult<Value: Sendable>: Sendable {
             }
         }
         hash.combine(UInt64(UInt(bitPattern: ObjectIdentifier(valueType))))  // the metadata address
-        var value = hash.finalize()
-        let digits: StaticString = "0123456789abcdefghijklmnopqrstuv"
-        return String(unsafeUninitializedCapacity: 14) { buffer in
-            buffer[0] = UInt8(ascii: "q")
-            for index in 1..<14 {
-                buffer[index] = digits.utf8Start[Int(truncatingIfNeeded: value & 31)]
-                value >>= 5
-            }
-            return 14
-        }
+        // Byte 0 is "q", bytes 1 to 15 hexadecimal digits of 60 bits of the hash.
+        let value = hash.finalize()
+        let low = Self.hexadecimalDigits(value & 0xFFF_FFFF) &<< 8 | UInt64(UInt8(ascii: "q"))
+        let high = Self.hexadecimalDigits(value &>> 28 & 0xFFFF_FFFF)
+        words = (low.littleEndian, high.littleEndian)
+    }
+
+    /// The 8 hexadecimal digits (`0-9a-f`) of `value` (32 bits), lowest first, one a byte from the lowest:
+    /// each nibble spread into a byte, then mapped to ASCII, all 8 at once.
+    @inlinable
+    static func hexadecimalDigits(_ value: UInt64) -> UInt64 {
+        var nibbles = (value | value &<< 16) & 0x0000_FFFF_0000_FFFF
+        nibbles = (nibbles | nibbles &<< 8) & 0x00FF_00FF_00FF_00FF
+        nibbles = (nibbles | nibbles &<< 4) & 0x0F0F_0F0F_0F0F_0F0F
+        // 0x30 ("0") plus the nibble, plus 39 more for 10 to 15 ("a" is 0x30 + 10 + 39).
+        let letters = (nibbles &+ 0x0606_0606_0606_0606) &>> 4 & 0x0101_0101_0101_0101
+        return nibbles &+ 0x3030_3030_3030_3030 &+ letters &* 39
+    }
+
+    /// Calls `body` with the key's bytes.
+    @inlinable
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var words = words
+        return withUnsafeBytes(of: &words, body)
+    }
+
+    /// The key as a `String`, for the cache's operations other than the hit path.
+    @usableFromInline
+    var string: String {
+        withBytes { String(decoding: $0, as: UTF8.self) }
     }
 }
 
 /// A fast seeded 64-bit hash for cache keys: multiply and fold, bytes taken 32 at a time in four independent
 /// lanes.
 ///
-/// Not SipHash: a key collision costs no correctness (see ``CachedResult/key(seed:sql:arguments:valueType:)``).
+/// Not SipHash: a key collision costs no correctness (see ``QueryKey``).
 /// Four lanes, because one chain of multiplies waits for each multiply (about 5 cycles per 8 bytes): on the
 /// 300-byte top-rated SQL that chain alone was about 100 ns a hit.
 @usableFromInline

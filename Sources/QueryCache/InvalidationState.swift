@@ -20,6 +20,9 @@ final class InvalidationState: Sendable {
     private let versions = Mutex<[String: TableVersion]>([:])
     /// Bumped by DDL and by ``CachedDatabase/invalidateAll()``: invalidates every result.
     @usableFromInline let epoch = Atomic<UInt64>(0)
+    /// Bumped after every ``record(_:)``, once its table versions and epoch have moved: while it has not moved
+    /// since a result was found current, the result is still current (see ``CachedResult/isServable(in:_:)``).
+    @usableFromInline let recordCount = Atomic<UInt64>(0)
 
     /// The counters of `tables`, created at 0 when new.
     func counters(for tables: Set<String>) -> [TableVersion] {
@@ -41,12 +44,15 @@ final class InvalidationState: Sendable {
         for counter in counters(for: changes.tables) {
             counter.value.add(1, ordering: .sequentiallyConsistent)
         }
+        recordCount.add(1, ordering: .sequentiallyConsistent)
     }
 
     /// The versions of `tables` now, to be taken before the statement that reads them runs.
     func stamp(for tables: Set<String>, externalChanges: UInt64) -> VersionStamp {
+        let recordCount = recordCount.load(ordering: .sequentiallyConsistent)  // before the versions
         let counters = counters(for: tables)
         return VersionStamp(
+            recordCount: recordCount,
             epoch: epoch.load(ordering: .sequentiallyConsistent),
             externalChanges: externalChanges,
             counters: counters,
@@ -57,24 +63,22 @@ final class InvalidationState: Sendable {
 /// The versions a result was computed at: it may be served while they are all unchanged.
 @usableFromInline
 struct VersionStamp: Sendable {
+    /// ``InvalidationState/recordCount`` read before the versions.
+    @usableFromInline let recordCount: UInt64
     @usableFromInline let epoch: UInt64
     /// ``SQLiteStore`` change counter for other connections' commits, at the time of the stamp.
     @usableFromInline let externalChanges: UInt64
     @usableFromInline let counters: [TableVersion]
     @usableFromInline let versions: [UInt64]
 
-    /// Whether nothing the result depends on has changed: no DDL, no commit by another connection seen since,
-    /// and no commit of one of its tables.
+    /// Whether no DDL and no commit of one of its tables has moved the versions since the stamp was taken.
     ///
-    /// - Parameter externalChanges: The count of external commits seen by the caller's check, made at the start
-    ///   of its call. A stamp taken by a later check (a larger count) is current too.
     /// - Complexity: O(*t*) atomic loads, *t* the number of tables the statement reads.
-    @inlinable
-    func isCurrent(in state: InvalidationState, externalChanges: UInt64) -> Bool {
-        guard self.externalChanges >= externalChanges,
-              epoch == state.epoch.load(ordering: .sequentiallyConsistent)
-        else { return false }
-        for index in counters.indices where counters[index].value.load(ordering: .sequentiallyConsistent) != versions[index] {
+    @usableFromInline
+    func versionsAreCurrent(in state: InvalidationState) -> Bool {
+        guard epoch == state.epoch.load(ordering: .sequentiallyConsistent) else { return false }
+        for index in counters.indices
+        where counters[index].value.load(ordering: .sequentiallyConsistent) != versions[index] {
             return false
         }
         return true

@@ -54,6 +54,9 @@ extension Connection {
         if analysis.changesJournalMode {
             stopWALIndexCheck()
         }
+        if changeCheckShortcutIsOpen != changeCheckMayBeShortcut {
+            publishChangeCheck()  // a transaction began or ended
+        }
         if !analysis.isReadOnly || analysis.changesSchema {
             pendingChanges.tables.formUnion(analysis.tablesWritten)
             if analysis.changesSchema {
@@ -87,7 +90,6 @@ extension Connection {
         if let header, header == walIndexHeaderAtLastCheck {
             return externalChanges
         }
-        defer { walIndexHeaderAtLastCheck = header }
         let statement: Statement
         if let kept = dataVersionStatement {
             statement = kept
@@ -108,6 +110,9 @@ extension Connection {
             externalChanges &+= 1
         }
         lastDataVersion = version
+        // Only now: a check that failed has not seen the commits since the header it read.
+        walIndexHeaderAtLastCheck = header
+        publishChangeCheck()
         return externalChanges
     }
 }
@@ -124,14 +129,32 @@ extension Connection {
             walIndexRegion = locmem_wal_index_region(handle)
         }
         guard let region = walIndexRegion else { return nil }
+        changeCheckShortcut.mapRegion(like: region)
         return WALIndexHeader(region: region)
     }
 
     /// Stops comparing the WAL-index header, for good, and forgets its mapping: the shared memory may go (a
-    /// statement that changes the journal or locking mode is about to run, or has run).
+    /// statement that changes the journal or locking mode is about to run, or has run). Closes
+    /// ``changeCheckShortcut``.
     func stopWALIndexCheck() {
         usesWALIndexCheck = false
         walIndexRegion = nil
+        changeCheckShortcut.retire()
+        changeCheckShortcutIsOpen = false
+    }
+
+    /// Whether other threads may skip the connection for their change checks now: WAL mode, the last full check's
+    /// header known, and no transaction open (its uncommitted changes are only known with the connection held).
+    var changeCheckMayBeShortcut: Bool {
+        usesWALIndexCheck && walIndexHeaderAtLastCheck != nil && !isInTransaction
+    }
+
+    /// Publishes the last full change check in ``changeCheckShortcut``, open or closed as
+    /// ``changeCheckMayBeShortcut`` says. Called with the connection held.
+    func publishChangeCheck() {
+        let isOpen = changeCheckMayBeShortcut
+        changeCheckShortcut.publish(isOpen: isOpen, header: walIndexHeaderAtLastCheck, externalChanges: externalChanges)
+        changeCheckShortcutIsOpen = isOpen
     }
 }
 

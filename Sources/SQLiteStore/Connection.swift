@@ -36,6 +36,10 @@ final class Connection {
     var walIndexRegion: UnsafeRawPointer?
     /// The WAL-index header read just before the last `PRAGMA data_version` check.
     var walIndexHeaderAtLastCheck: WALIndexHeader?
+    /// The last full change check, published for other threads' checks (see ``publishChangeCheck()``).
+    let changeCheckShortcut = ChangeCheckShortcut()
+    /// Whether ``changeCheckShortcut`` was last published open.
+    var changeCheckShortcutIsOpen = false
 
     private init(handle: OpaquePointer, isFile: Bool) {
         self.handle = handle

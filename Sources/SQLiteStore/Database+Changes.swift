@@ -8,6 +8,9 @@ package struct ChangeState: Sendable {
     @usableFromInline package var externalChanges: UInt64
     /// What the open transaction has written and not committed yet; empty outside a transaction.
     @usableFromInline package var uncommitted: TableChanges
+    /// Whether the calling thread held the connection when the state was taken: it is inside
+    /// ``Database/inTransaction(_:)`` or a `map` closure (or, for ``ReadContext/state``, the read itself).
+    @usableFromInline package var callerHoldsConnection: Bool
 }
 
 /// What ``Database/read(_:_:firstRowOnly:beforeRun:map:)`` tells its caller before it runs the statement.
@@ -55,15 +58,24 @@ extension Database {
 
     /// The change state now: external commits noticed (see ``externalChangeCount()``) and, inside a
     /// transaction, what it has written so far.
+    ///
+    /// Other threads than the connection's holder need not wait for it: in memory no other connection commits
+    /// (and only the thread holding the connection can be inside one of its transactions); on a file, when no
+    /// transaction is open and the WAL-index header has not moved since the connection's last full check (see
+    /// ``ChangeCheckShortcut``), nothing has committed since. Otherwise the check takes the connection.
     @usableFromInline
     package func changeState() throws(SQLiteError) -> ChangeState {
-        // In memory, no other connection commits, and only the thread holding the connection can be inside
-        // one of its transactions: other threads need not wait for it.
-        if !isFile && !connection.isHeldByCurrentThread {
-            return ChangeState(externalChanges: 0, uncommitted: TableChanges())
+        let callerHoldsConnection = connection.isHeldByCurrentThread
+        if !callerHoldsConnection {
+            if !isFile {
+                return ChangeState(externalChanges: 0, uncommitted: TableChanges(), callerHoldsConnection: false)
+            }
+            if let external = changeCheckShortcut.currentExternalChanges() {
+                return ChangeState(externalChanges: external, uncommitted: TableChanges(), callerHoldsConnection: false)
+            }
         }
         return try connection.withLock { (connection) throws(SQLiteError) -> ChangeState in
-            try connection.changeState(ignoring: ignoredStatement)
+            try connection.changeState(ignoring: ignoredStatement, callerHoldsConnection: callerHoldsConnection)
         }
     }
 
@@ -76,12 +88,6 @@ extension Database {
             defer { connection.release(statement) }
             return statement.analysis
         }
-    }
-
-    /// Whether the calling thread holds the connection: it is inside ``inTransaction(_:)`` or a `map` closure.
-    @usableFromInline
-    package var isConnectionHeldByCurrentThread: Bool {
-        connection.isHeldByCurrentThread
     }
 
     /// Runs a query as ``query(_:_:map:)`` does, after giving `beforeRun` the statement's analysis and the
@@ -100,7 +106,7 @@ extension Database {
         map: (Row) throws -> T
     ) throws -> (values: [T], reanalysis: StatementAnalysis?) {
         try connection.withLock { (connection) throws -> ([T], StatementAnalysis?) in
-            let state = try connection.changeState(ignoring: ignoredStatement)
+            let state = try connection.changeState(ignoring: ignoredStatement, callerHoldsConnection: true)
             let statement = try connection.checkOutStatement(sql)
             var released = false
             defer {
@@ -122,10 +128,14 @@ extension Database {
 }
 
 extension Connection {
-    fileprivate func changeState(ignoring ignored: borrowing Atomic<UInt>) throws(SQLiteError) -> ChangeState {
+    fileprivate func changeState(
+        ignoring ignored: borrowing Atomic<UInt>, callerHoldsConnection: Bool
+    ) throws(SQLiteError) -> ChangeState {
         let external = try externalChangeCount { handle in
             ignored.store(UInt(bitPattern: handle), ordering: .relaxed)
         }
-        return ChangeState(externalChanges: external, uncommitted: isInTransaction ? pendingChanges : TableChanges())
+        return ChangeState(
+            externalChanges: external, uncommitted: isInTransaction ? pendingChanges : TableChanges(),
+            callerHoldsConnection: callerHoldsConnection)
     }
 }

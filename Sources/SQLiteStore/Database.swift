@@ -41,6 +41,8 @@ public final class Database: Sendable {
 
     /// The connection; every use of the `sqlite3*` handle goes through its lock.
     let connection: ReentrantMutex<Connection>
+    /// The connection's last full change check, for ``changeState()`` without the lock.
+    let changeCheckShortcut: ChangeCheckShortcut
     /// Statements started, counted by the trace hook.
     let startedStatements = Atomic<Int>(0)
     /// Buffers of the ``capturingQueries(_:)`` calls in progress.
@@ -83,7 +85,9 @@ public final class Database: Sendable {
         self.path = path
         self.isReadOnly = readOnly
         self.isFile = path != ":memory:" && !path.isEmpty
-        self.connection = ReentrantMutex(try Connection.open(path: path, readOnly: readOnly))
+        let connection = try Connection.open(path: path, readOnly: readOnly)
+        self.changeCheckShortcut = connection.changeCheckShortcut
+        self.connection = ReentrantMutex(connection)
         installTraceHook()
     }
 

@@ -32,6 +32,47 @@ import Testing
         #expect(try assertQueries(0, on: test.database) { try test.price(2) } == 1500)
     }
 
+    /// On a WAL file, a hit's change check reads the WAL-index without the connection: it is served while
+    /// another thread holds the connection (here, inside a `map` closure). Were it to wait, the holder would give
+    /// up after 30 seconds and the test fail.
+    @Test func aHitOnAFileDoesNotWaitWhileAnotherThreadRunsSQL() throws {
+        let test = try TestDatabase(.file)
+        #expect(try test.title(1) == "Earthsea")
+        #expect(try assertQueries(0, on: test.database) { try test.title(1) } == "Earthsea")
+        let inside = DispatchSemaphore(value: 0), served = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let servedInTime = Atomic(false)
+        let database = test.database
+        let holder = Thread {
+            _ = try? database.query("SELECT id FROM books WHERE id = 1", []) { row -> Int64 in
+                inside.signal()
+                servedInTime.store(served.wait(timeout: .now() + 30) == .success, ordering: .relaxed)
+                return try row.int64(0)
+            }
+            done.signal()
+        }
+        holder.start()
+        inside.wait()
+        #expect(try test.title(1) == "Earthsea")
+        served.signal()
+        done.wait()
+        let wasServedInTime = servedInTime.load(ordering: .relaxed)
+        #expect(wasServedInTime)
+    }
+
+    /// A transaction begun with a raw `BEGIN` leaves the connection between statements; reads meanwhile still see
+    /// its uncommitted writes rather than the cached results (the change check takes the connection).
+    @Test func readsInsideARawTransactionSeeItsWritesOnAFile() throws {
+        let test = try TestDatabase(.file)
+        #expect(try test.title(1) == "Earthsea")
+        #expect(try test.title(1) == "Earthsea")
+        try test.queries.execute("BEGIN")
+        try test.queries.execute("UPDATE books SET title = 'Uncommitted' WHERE id = 1", [])
+        #expect(try test.title(1) == "Uncommitted")
+        try test.queries.execute("ROLLBACK")
+        #expect(try test.title(1) == "Earthsea")
+        #expect(try assertQueries(0, on: test.database) { try test.title(1) } == "Earthsea")
+    }
+
     /// The WAL-index fast path is only for WAL databases; a rollback-journal file is checked with
     /// `PRAGMA data_version` every time, and commits of other processes are noticed there too.
     @Test(arguments: ["DELETE", "TRUNCATE"])
@@ -144,6 +185,35 @@ import Testing
         #expect(firstRead.withLock { $0 } == .some("Earthsea"))  // the reader's own call returns what it read
         #expect(try assertQueries(1, on: test.database) { try title() } == "New")
         #expect(try assertQueries(0, on: test.database) { try title() } == "New")
+    }
+
+    /// Leaving WAL mode retires the lock-free check's own mapping of the WAL-index while other threads' hits may
+    /// be reading through it: they never fault, and never serve a value older than the last commit.
+    @Test func hitsOnOtherThreadsStayCurrentWhileTheJournalModeChanges() throws {
+        let test = try TestDatabase(.file)
+        #expect(try test.price(3) == 800)
+        let committed = Atomic<Int>(0)
+        let done = Atomic<Bool>(false)
+        let failures = Atomic<Int>(0)
+        try runConcurrently(3) { index throws in
+            if index == 0 {
+                for round in 1...40 {
+                    try test.database.execute("PRAGMA journal_mode = \(round % 2 == 0 ? "WAL" : "DELETE")")
+                    try test.queries.execute("UPDATE books SET price = ? WHERE id = 3", [.integer(Int64(800 + round))])
+                    committed.store(800 + round, ordering: .sequentiallyConsistent)
+                }
+                done.store(true, ordering: .sequentiallyConsistent)
+                return
+            }
+            while !done.load(ordering: .sequentiallyConsistent) {
+                let floor = committed.load(ordering: .sequentiallyConsistent)
+                if try test.price(3) ?? -1 < floor {
+                    failures.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(try test.price(3) == 840)
     }
 
     @Test func manyReadersAndAWriterOnTwoConnectionsNeverSeeAnOlderValueAfterACommit() throws {

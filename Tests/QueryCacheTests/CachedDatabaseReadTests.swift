@@ -42,6 +42,50 @@ import Testing
         }
     }
 
+    @Test func oneValueWithoutAnArrayIsTheSameQueryAsInAnArray() throws {
+        let test = try TestDatabase()
+        let sql = "SELECT typeof(?) || ':' || COUNT(*) FROM books"
+        #expect(try assertQueries(1, on: test.database, cache: test.cache, hits: 0, misses: 1) {
+            try test.queries.queryFirst(sql, [.integer(1)]) { try $0.string(0) }
+        } == "integer:3")
+        #expect(try assertQueries(0, on: test.database, cache: test.cache, hits: 1, misses: 0) {
+            try test.queries.queryFirst(sql, .integer(1)) { try $0.string(0) }
+        } == "integer:3")
+        // Still one key per value and type.
+        #expect(try assertQueries(1, on: test.database) { try test.queries.queryFirst(sql, .real(1)) { try $0.string(0) } }
+                    == "real:3")
+        #expect(try assertQueries(1, on: test.database) { try test.queries.queryFirst(sql, "1") { try $0.string(0) } }
+                    == "text:3")
+        #expect(try assertQueries(0, on: test.database) { try test.queries.queryFirst(sql, [.text("1")]) { try $0.string(0) } }
+                    == "text:3")
+        let titles = "SELECT title FROM books WHERE author_id = ? ORDER BY id"
+        #expect(try assertQueries(1, on: test.database) { try test.queries.query(titles, 1) { try $0.string(0) } }
+                    == ["Earthsea", "Lathe"])
+        #expect(try assertQueries(0, on: test.database) { try test.queries.query(titles, [1]) { try $0.string(0) } }
+                    == ["Earthsea", "Lathe"])
+    }
+
+    /// The key's hash of the SQL text is remembered by the identity of the `String`: equal texts in other
+    /// `String`s, and more texts than the memo holds, are still found by their bytes.
+    @Test func sqlBuiltAnewOnEachCallAndManyTextsAreStillHits() throws {
+        let test = try TestDatabase()
+        func sql(_ number: Int) -> String {
+            "SELECT price + \(number) FROM books WHERE id = ?" + String(repeating: " ", count: number % 7)
+        }
+        for round in 0..<2 {
+            try assertQueries(round == 0 ? 600 : 0, on: test.database) { () throws in
+                for number in 0..<600 {
+                    #expect(try test.queries.queryFirst(sql(number), .integer(1)) { try $0.int(0) } == 900 + number)
+                }
+            }
+        }
+        let kept = sql(1)  // the same `String` each time
+        for _ in 0..<3 {
+            #expect(try assertQueries(0, on: test.database) { try test.queries.queryFirst(kept, .integer(1)) { try $0.int(0) } }
+                        == 901)
+        }
+    }
+
     @Test func theResultTypeIsPartOfTheKey() throws {
         let test = try TestDatabase()
         let sql = "SELECT price FROM books WHERE id = 1"
