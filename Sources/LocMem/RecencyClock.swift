@@ -51,10 +51,10 @@ enum RecencyClock {
         return stamp
     }
 
-    /// Stamps a use of an entry whose stamp is `stamp`, on the shard whose clock is
+    /// The new stamp for a use of an entry whose stamp is `stamp`, on the shard whose clock is
     /// `shardClock` (under its lock): as ``next(_:key:)``, except that an entry that already
-    /// holds its shard's latest stamp, and a stamp no older than this thread's last, keeps it
-    /// (the thread's counter moves up to it instead).
+    /// holds its shard's latest stamp, and a stamp no older than this thread's last, keeps it:
+    /// then `nil`, and the thread's counter moves up to it instead.
     ///
     /// Re-stamping it would change no order the clock promises: no use of this shard came after
     /// its stamp, and this thread's uses all carry smaller or equal stamps (equal only for this
@@ -62,17 +62,16 @@ enum RecencyClock {
     /// several, write neither the entry's cache line nor the shard's clock, so a hot key's line
     /// stays shared between cores instead of bouncing between them on every read.
     @inline(__always)
-    static func touch(_ stamp: inout UInt64, _ shardClock: inout UInt64, key: pthread_key_t) {
+    static func touch(_ stamp: UInt64, _ shardClock: inout UInt64, key: pthread_key_t) -> UInt64? {
         let thread = threadCounter(key)
-        let current = stamp
-        if current == shardClock, current >= thread.pointee {
-            thread.pointee = current
-            return
+        if stamp == shardClock, stamp >= thread.pointee {
+            thread.pointee = stamp
+            return nil
         }
         let next = Swift.max(thread.pointee, shardClock) &+ 1
         shardClock = next
         thread.pointee = next
-        stamp = next
+        return next
     }
 
     /// This thread's counter, made on its first use.

@@ -105,7 +105,9 @@ final class Store: Sendable {
                 if countingMisses { shard.counters.pointee.misses &+= 1 }
                 return
             }
-            RecencyClock.touch(&table[index].stamp, &shard.counters.pointee.clock, key: clockKey)
+            if let stamp = RecencyClock.touch(table[index].stamp, &shard.counters.pointee.clock, key: clockKey) {
+                table[index].stamp = stamp
+            }
             if counting { shard.counters.pointee.hits &+= 1 }
         }
     }
