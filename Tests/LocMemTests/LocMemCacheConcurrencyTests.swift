@@ -106,4 +106,20 @@ import Testing
         #expect(statistics.hits == 4_000)
         #expect(statistics.misses == 4_000)
     }
+
+    /// Threads that read the most recently used key many times at once (which then keeps its stamp: see
+    /// `RecencyClock.touch`) leave the order of every other key as it was: the next cull removes exactly the
+    /// least recently used third, in the order the keys were used, and never the hot key.
+    @Test func concurrentReadersOfTheHotKeyLeaveTheCullOrderExact() throws {
+        let cache = try Self.makeCache(maxEntries: 30)
+        for index in 0..<30 { cache.set("k\(index)", index) }
+        _ = cache.get("k0", as: Int.self)  // now the most recently used; k1 the least
+        onThreads(2) { _ in
+            for _ in 0..<5_000 { _ = cache.get("k0", as: Int.self) }
+        }
+        cache.set("new", 30)  // a full store culls 30 / 3 = 10 keys
+        let kept = (0..<30).filter { cache.hasKey("k\($0)") }
+        #expect(kept == [0] + Array(11..<30))
+        #expect(cache.get("new", as: Int.self) == 30)
+    }
 }
