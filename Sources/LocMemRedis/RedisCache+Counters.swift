@@ -58,7 +58,11 @@ extension RedisCache {
 
     /// One command whose error reply is returned rather than thrown.
     private func runRaw(_ command: RedisCommand) async throws(CacheError) -> RESPValue {
-        try await run(pipeline: [command])[0]
+        do {
+            return try await pool.send(command)
+        } catch {
+            throw Self.cacheError(error)
+        }
     }
 
     // MARK: - Versions

@@ -10,14 +10,46 @@ extension RedisCache {
         _ keys: [String], as type: V.Type = V.self, version: Int? = nil
     ) async throws(CacheError) -> [String: V] {
         guard !keys.isEmpty else { return [:] }
-        let finalKeys = keys.map { validatedKey($0, version: version) }
-        let reply = try await run(RedisCommand("MGET", finalKeys.map { .string($0) }))
+        let reply = try await run(encoder("MGET", keys: keys, version: version).command)
         guard case .array(let values) = reply, values.count == keys.count else { throw unexpected(reply, to: "MGET") }
-        var found: [String: V] = [:]
+        // The type is looked at once, here: `String` and `Int` values are then read without a
+        // dynamic cast or `Codable`, into a dictionary of the concrete type.
+        switch RedisValueCodec.kind(of: V.self) {
+        case .string:
+            return unsafeBitCast(Self.strings(keys, values), to: [String: V].self)
+        case .integer:
+            return unsafeBitCast(Self.integers(keys, values), to: [String: V].self)
+        case .codable:
+            var found: [String: V] = [:]
+            found.reserveCapacity(keys.count)
+            let name = RedisValueCodec.typeName(V.self)
+            for (key, value) in zip(keys, values) {
+                if case .bulkString(let stored) = value,
+                    let decoded = RedisValueCodec.decodeCodable(stored, as: V.self, name: name)
+                {
+                    found[key] = decoded
+                }
+            }
+            return found
+        }
+    }
+
+    private static func strings(_ keys: [String], _ values: [RESPValue]) -> [String: String] {
+        var found: [String: String] = [:]
         found.reserveCapacity(keys.count)
-        let name = RedisValueCodec.typeName(V.self)
         for (key, value) in zip(keys, values) {
-            if case .bulkString(let stored) = value, let decoded = RedisValueCodec.decode(stored, as: V.self, name: name) {
+            if case .bulkString(let stored) = value, let decoded = RedisValueCodec.decodeString(stored) {
+                found[key] = decoded
+            }
+        }
+        return found
+    }
+
+    private static func integers(_ keys: [String], _ values: [RESPValue]) -> [String: Int] {
+        var found: [String: Int] = [:]
+        found.reserveCapacity(keys.count)
+        for (key, value) in zip(keys, values) {
+            if case .bulkString(let stored) = value, let decoded = RedisValueCodec.decodeInteger(stored) {
                 found[key] = decoded
             }
         }
@@ -60,6 +92,6 @@ extension RedisCache {
     /// Removes every key. Django's `delete_many`: one `DEL`.
     public func deleteMany(_ keys: [String], version: Int? = nil) async throws(CacheError) {
         guard !keys.isEmpty else { return }
-        _ = try await run(RedisCommand("DEL", keys.map { .string(validatedKey($0, version: version)) }))
+        _ = try await run(encoder("DEL", keys: keys, version: version).command)
     }
 }

@@ -170,8 +170,9 @@ public final class RedisCache: CacheBackend {
         .protocolError("\(address): unexpected reply to \(command): \(reply)")
     }
 
-    func encode<V: Encodable>(_ value: V, key: String) throws(CacheError) -> ByteBuffer {
-        try RedisValueCodec.encode(value, key: key, limit: options.maximumValueSize)
+    /// The stored form of `value`; `key` (the final key) names it in an error.
+    func encode<V: Encodable>(_ value: V, key: @autoclosure () -> String) throws(CacheError) -> ByteBuffer {
+        try RedisValueCodec.encode(value, key: key(), limit: options.maximumValueSize)
     }
 
     /// What to send for `timeout`: `nil` for "do not keep", else the `SET` expiry arguments.
@@ -204,8 +205,7 @@ public final class RedisCache: CacheBackend {
     public func get<V: Codable & Sendable>(
         _ key: String, as type: V.Type = V.self, version: Int? = nil
     ) async throws(CacheError) -> V? {
-        let finalKey = validatedKey(key, version: version)
-        switch try await run(RedisCommand("GET", [.string(finalKey)])) {
+        switch try await run(keyCommand("GET", key, version: version)) {
         case .null:
             return nil
         case .bulkString(let stored):
@@ -229,13 +229,12 @@ public final class RedisCache: CacheBackend {
     public func set<V: Codable & Sendable>(
         _ key: String, _ value: V, timeout: CacheTimeout = .default, version: Int? = nil
     ) async throws(CacheError) {
-        let finalKey = validatedKey(key, version: version)
-        let bytes = try encode(value, key: finalKey)
+        let bytes = try encode(value, key: makeKey(key, version: version))
         guard let expiry = expiry(for: timeout) else {
-            _ = try await run(RedisCommand("DEL", [.string(finalKey)]))
+            _ = try await run(keyCommand("DEL", key, version: version))
             return
         }
-        _ = try await run(RedisCommand("SET", [.string(finalKey), .bytes(bytes)] + expiry))
+        _ = try await run(keyCommand("SET", key, version: version, [.bytes(bytes)] + expiry))
     }
 
     /// Stores `value` only if `key` is absent or expired. Django's `add`: `SET NX`, atomic on the server.
@@ -294,14 +293,12 @@ public final class RedisCache: CacheBackend {
     /// - Returns: `true` if a live value was removed.
     @discardableResult
     public func delete(_ key: String, version: Int? = nil) async throws(CacheError) -> Bool {
-        let finalKey = validatedKey(key, version: version)
-        return try await integer(RedisCommand("DEL", [.string(finalKey)])) > 0
+        try await integer(keyCommand("DEL", key, version: version)) > 0
     }
 
     /// Whether `key` holds a live value. Django's `has_key`: one `EXISTS`.
     public func hasKey(_ key: String, version: Int? = nil) async throws(CacheError) -> Bool {
-        let finalKey = validatedKey(key, version: version)
-        return try await integer(RedisCommand("EXISTS", [.string(finalKey)])) > 0
+        try await integer(keyCommand("EXISTS", key, version: version)) > 0
     }
 
     func integer(_ command: RedisCommand) async throws(CacheError) -> Int {
