@@ -303,6 +303,12 @@ public struct RedisBenchmarkReport: Sendable, Codable {
                 )
             }
         }
+        if let plain = redisBenchmark[RedisBenchmarkTool.plainIncr] {
+            lines.append("  incr: RedisCache's EVALSHA of its counter script (EXISTS + INCRBY: a missing key is an error)")
+            lines.append(
+                "    against redis-benchmark's EVALSHA of the same script; plain INCR there: p50 "
+                    + "\(Format.latency(plain.p50)), mean \(Format.latency(plain.mean))")
+        }
         if !readThrough.isEmpty {
             lines.append("")
             lines.append("  read-through book(id:) hit (CacheAsideBookRepository), median / p99:")
@@ -325,11 +331,16 @@ public struct RedisBenchmarkReport: Sendable, Codable {
 // MARK: - Peers
 
 /// `redis-benchmark -c 1 -P 1` on the same server: the round trip of the same commands with a
-/// C client and nothing else.
+/// C client and nothing else. For `incr` that is the `EVALSHA` of RedisCache's counter script
+/// (`EXISTS`, then `INCRBY`, in one atomic step) on an existing key; plain `INCR`, which creates a
+/// missing key at 0, is measured too and shown beside it, not compared.
 ///
 /// Its p50 is per request, while a sample here is a batch's mean; so the goal compares means
 /// (redis-benchmark's is 1 / requests per second), and the p50 is shown beside it.
 public enum RedisBenchmarkTool {
+    /// The key of plain `INCR`'s round trip, shown beside the `EVALSHA` that `incr` is compared with.
+    public static let plainIncr = "incr (plain INCR)"
+
     /// One command's round trip, in nanoseconds.
     public struct RoundTrip: Sendable, Codable {
         public var p50: Double
@@ -349,10 +360,20 @@ public enum RedisBenchmarkTool {
             switch test {
             case "SET": results["set"] = roundTrip
             case "GET": results["get hit"] = roundTrip
-            case "INCR": results["incr"] = roundTrip
+            case "INCR": results[plainIncr] = roundTrip
             default: break
             }
         }
+        // RedisCache's incr is an EVALSHA of its two-line script (EXISTS, then INCRBY: a missing key
+        // is an error, not created at 0); its peer is the same EVALSHA on a key that exists.
+        let counter = "locmem-bench:rb:counter"
+        _ = csv(base + ["-n", "1", "SET", counter, "0"])
+        _ = csv(base + ["-n", "1", "SCRIPT", "LOAD", RedisCache.adjustScript])
+        progress("redis: redis-benchmark -c 1 -P 1 EVALSHA (incr's script)")
+        if let roundTrip = csv(base + ["EVALSHA", RedisCache.adjustScriptSHA1, "1", counter, "1", "INCRBY"]).first?.1 {
+            results["incr"] = roundTrip
+        }
+        _ = csv(base + ["-n", "1", "DEL", counter])
         // MGET of 100 keys that hold values the size of RedisCache's ("\0Swift.String\0value").
         let keys = (0..<100).map { "locmem-bench:rb:\($0)" }
         _ = csv(base + ["-n", "1", "MSET"] + keys.flatMap { [$0, "\u{1}Swift.String\u{1}value"] })

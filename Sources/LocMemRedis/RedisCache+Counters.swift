@@ -5,12 +5,12 @@ extension RedisCache {
     /// `INCRBY`/`DECRBY` of a key that must exist, in one atomic step on the server: a missing key
     /// is an error, never created at 0 (as a bare `INCRBY` would), and no other client can delete
     /// or write the key between the check and the change.
-    static let adjustScript = """
+    package static let adjustScript = """
         if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('NOKEY') end \
         return redis.call(ARGV[2], KEYS[1], ARGV[1])
         """
     /// SHA-1 of ``adjustScript``, for `EVALSHA` (checked against `SCRIPT LOAD` by the tests).
-    static let adjustScriptSHA1 = "ab246d01f5b9340ecc4413751381560f610929c0"
+    package static let adjustScriptSHA1 = "ab246d01f5b9340ecc4413751381560f610929c0"
 
     /// Adds `delta` to the integer stored under `key`, atomically on the server. Django's `incr`.
     ///

@@ -1,4 +1,5 @@
 import LocMem
+import NIOCore
 import RedisClient
 
 extension RedisCache {
@@ -10,46 +11,30 @@ extension RedisCache {
         _ keys: [String], as type: V.Type = V.self, version: Int? = nil
     ) async throws(CacheError) -> [String: V] {
         guard !keys.isEmpty else { return [:] }
-        let reply = try await run(encoder("MGET", keys: keys, version: version).command)
+        let reply = try await run(keysCommand("MGET", keys, version: version))
         guard case .array(let values) = reply, values.count == keys.count else { throw unexpected(reply, to: "MGET") }
         // The type is looked at once, here: `String` and `Int` values are then read without a
         // dynamic cast or `Codable`, into a dictionary of the concrete type.
         switch RedisValueCodec.kind(of: V.self) {
         case .string:
-            return unsafeBitCast(Self.strings(keys, values), to: [String: V].self)
+            return unsafeBitCast(Self.found(keys, values, RedisValueCodec.decodeString), to: [String: V].self)
         case .integer:
-            return unsafeBitCast(Self.integers(keys, values), to: [String: V].self)
+            return unsafeBitCast(Self.found(keys, values, RedisValueCodec.decodeInteger), to: [String: V].self)
         case .codable:
-            var found: [String: V] = [:]
-            found.reserveCapacity(keys.count)
             let name = RedisValueCodec.typeName(V.self)
-            for (key, value) in zip(keys, values) {
-                if case .bulkString(let stored) = value,
-                    let decoded = RedisValueCodec.decodeCodable(stored, as: V.self, name: name)
-                {
-                    found[key] = decoded
-                }
-            }
-            return found
+            return Self.found(keys, values) { RedisValueCodec.decodeCodable($0, as: V.self, name: name) }
         }
     }
 
-    private static func strings(_ keys: [String], _ values: [RESPValue]) -> [String: String] {
-        var found: [String: String] = [:]
+    /// The values that `decode` reads, keyed by the caller's keys; misses are left out.
+    @inline(__always)
+    private static func found<T>(
+        _ keys: [String], _ values: [RESPValue], _ decode: (ByteBuffer) -> T?
+    ) -> [String: T] {
+        var found: [String: T] = [:]
         found.reserveCapacity(keys.count)
         for (key, value) in zip(keys, values) {
-            if case .bulkString(let stored) = value, let decoded = RedisValueCodec.decodeString(stored) {
-                found[key] = decoded
-            }
-        }
-        return found
-    }
-
-    private static func integers(_ keys: [String], _ values: [RESPValue]) -> [String: Int] {
-        var found: [String: Int] = [:]
-        found.reserveCapacity(keys.count)
-        for (key, value) in zip(keys, values) {
-            if case .bulkString(let stored) = value, let decoded = RedisValueCodec.decodeInteger(stored) {
+            if case .bulkString(let stored) = value, let decoded = decode(stored) {
                 found[key] = decoded
             }
         }
@@ -92,6 +77,6 @@ extension RedisCache {
     /// Removes every key. Django's `delete_many`: one `DEL`.
     public func deleteMany(_ keys: [String], version: Int? = nil) async throws(CacheError) {
         guard !keys.isEmpty else { return }
-        _ = try await run(encoder("DEL", keys: keys, version: version).command)
+        _ = try await run(keysCommand("DEL", keys, version: version))
     }
 }

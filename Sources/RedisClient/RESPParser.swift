@@ -77,6 +77,10 @@ package struct RESPParser: Sendable {
             switch type {
             case UInt8(ascii: "$"):
                 // The common reply, first: a bulk string (or RESP2's null).
+                if let length = shortLength() {
+                    guard let bulk = try bulk(length) else { return nil }
+                    return (.bulkString(bulk), false)
+                }
                 guard let (start, end) = try line() else { return nil }
                 let length = try integer(start, end)
                 if length == -1 { return (.null, false) }
@@ -157,6 +161,28 @@ package struct RESPParser: Sendable {
             default:
                 return (.array(elements), type == UInt8(ascii: ">"))
             }
+        }
+
+        /// The length after the type byte at `offset` when it is 1 to 9 digits followed by CRLF,
+        /// consumed; else `nil`, consuming nothing, and ``line()`` and ``integer(_:_:)`` read it
+        /// (and find it incomplete, negative or malformed). One pass over the bytes of a length
+        /// as replies carry them.
+        @inline(__always)
+        private mutating func shortLength() -> Int? {
+            var index = offset + 1
+            let limit = min(bytes.count, index + 9)
+            var length = 0
+            while index < limit {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit <= 9 else { break }
+                length = length &* 10 &+ Int(digit)
+                index += 1
+            }
+            guard index > offset + 1, index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\r"),
+                bytes[index + 1] == UInt8(ascii: "\n")
+            else { return nil }
+            offset = index + 2
+            return length
         }
 
         /// The bytes after the type byte at `offset` up to the next CRLF, as offsets `start..<end`,

@@ -135,14 +135,57 @@ package struct RedisCommandEncoder {
         }
     }
 
-    /// Appends `size` bytes that `write` stores at the pointer it is given: arguments already
-    /// encoded (``RESPEncoding/writeBulkHeader(_:to:)``, the bytes, ``RESPEncoding/writeCRLF(to:)``),
-    /// as many as were counted in `argumentCount`. One write for many arguments.
-    package mutating func appendEncoded(size: Int, _ write: (UnsafeMutableRawPointer) -> Void) {
-        guard size > 0 else { return }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
-            write(output.baseAddress!)
-            return size
+    /// Appends `"\(prefix):\(version):\(key)"` (Django's default key function) for each of
+    /// `keys`, as bulk strings, in one write.
+    package mutating func appendPrefixedKeys(_ keys: [String], prefix: String, version: Int) {
+        appendPrefixedKeys(keys: keys, prefix: prefix, version: version)
+    }
+
+    /// Appends `"\(prefix):\(version):\(key)"` as a bulk string.
+    package mutating func appendPrefixedKey(_ key: String, prefix: String, version: Int) {
+        appendPrefixedKeys(keys: CollectionOfOne(key), prefix: prefix, version: version)
+    }
+
+    /// What ``appendPrefixedKeys(_:prefix:version:)`` adds for `keyBytes` bytes of keys in all,
+    /// `count` keys, `prefixBytes` bytes of prefix.
+    package static func prefixedKeysSize(count: Int, keyBytes: Int, prefixBytes: Int, version: Int) -> Int {
+        var size = keyBytes + count * (prefixBytes + RESPEncoding.decimalLength(of: version) + 2)
+        // The length headers, whose digits depend on each key's length: an estimate is enough
+        // for the buffer's capacity, which the write grows if needed.
+        size += count * 8
+        return size
+    }
+
+    private mutating func appendPrefixedKeys<Keys: Collection<String>>(keys: Keys, prefix: String, version: Int) {
+        var prefix = prefix
+        prefix.withUTF8 { prefix in
+            let fixed = prefix.count + RESPEncoding.decimalLength(of: version) + 2
+            var size = 0
+            for key in keys { size += RESPEncoding.bulkSize(fixed + key.utf8.count) }
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
+                let base = output.baseAddress!
+                var offset = 0
+                for var key in keys {
+                    key.withUTF8 { key in
+                        offset += RESPEncoding.writeBulkHeader(fixed + key.count, to: base + offset)
+                        if let source = prefix.baseAddress {
+                            (base + offset).copyMemory(from: source, byteCount: prefix.count)
+                        }
+                        offset += prefix.count
+                        base.storeBytes(of: UInt8(ascii: ":"), toByteOffset: offset, as: UInt8.self)
+                        offset += 1 + RESPEncoding.writeDecimal(version, to: base + offset + 1)
+                        base.storeBytes(of: UInt8(ascii: ":"), toByteOffset: offset, as: UInt8.self)
+                        offset += 1
+                        if let source = key.baseAddress {
+                            (base + offset).copyMemory(from: source, byteCount: key.count)
+                        }
+                        offset += key.count
+                        RESPEncoding.writeCRLF(to: base + offset)
+                        offset += 2
+                    }
+                }
+                return offset
+            }
         }
     }
 
