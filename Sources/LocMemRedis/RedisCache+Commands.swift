@@ -44,7 +44,8 @@ extension RedisCache {
         } else {
             let finalKey = validatedKey(key, version: version)
             encoder = RedisCommandEncoder(
-                name, argumentCount: 1 + arguments.count, argumentBytes: size + RESPEncoding.bulkSize(finalKey.utf8.count))
+                name, argumentCount: 1 + arguments.count,
+                argumentBytes: size + RESPEncoding.bulkSize(finalKey.utf8.count))
             encoder.append(finalKey)
         }
         for argument in arguments { encoder.append(argument) }

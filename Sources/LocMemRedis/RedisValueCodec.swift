@@ -100,7 +100,9 @@ enum RedisValueCodec {
                 base.storeBytes(of: 0, as: UInt8.self)
                 if name.count > 0 { (base + 1).copyMemory(from: name.baseAddress!, byteCount: name.count) }
                 base.storeBytes(of: 0, toByteOffset: name.count + 1, as: UInt8.self)
-                if payload.count > 0 { (base + name.count + 2).copyMemory(from: payload.baseAddress!, byteCount: payload.count) }
+                if payload.count > 0 {
+                    (base + name.count + 2).copyMemory(from: payload.baseAddress!, byteCount: payload.count)
+                }
                 return size
             }
             return buffer
@@ -145,9 +147,12 @@ enum RedisValueCodec {
                 return Optional(integer) as? V
             }
             guard let payload = payload(of: bytes, name: name) else { return nil }
-            guard let base = payload.baseAddress, payload.count > 0 else { return try? decoder.decode(V.self, from: Data()) }
+            guard let base = payload.baseAddress, payload.count > 0 else {
+                return try? decoder.decode(V.self, from: Data())
+            }
             // The decoder reads the bytes during the call only: no copy into `Data`.
-            let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: payload.count, deallocator: .none)
+            let data = Data(
+                bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: payload.count, deallocator: .none)
             return try? decoder.decode(V.self, from: data)
         }
     }

@@ -234,7 +234,9 @@ package struct RESPParser: Sendable {
             var value = 0
             while index < end {
                 let digit = Int(bytes[index]) &- 48
-                guard digit >= 0, digit <= 9 else { throw RESPParseError(reason: "malformed integer '\(text(start, end))'") }
+                guard digit >= 0, digit <= 9 else {
+                    throw RESPParseError(reason: "malformed integer '\(text(start, end))'")
+                }
                 let (times10, o1) = value.multipliedReportingOverflow(by: 10)
                 let (next, o2) =
                     negative ? times10.subtractingReportingOverflow(digit) : times10.addingReportingOverflow(digit)
