@@ -111,50 +111,47 @@ enum RedisValueCodec {
 
     /// The `V` stored in `stored`, or `nil` if it holds another type or no longer decodes.
     static func decode<V: Decodable>(_ stored: ByteBuffer, as type: V.Type) -> V? {
-        switch kind(of: V.self) {
-        case .string:
-            return decodeString(stored).map { unsafeBitCast($0, to: V.self) }
-        case .integer:
-            return decodeInteger(stored).map { unsafeBitCast($0, to: V.self) }
-        case .codable:
-            return decodeCodable(stored, as: V.self, name: typeName(V.self))
-        }
-    }
-
-    /// The `String` in `stored`, if it holds one.
-    static func decodeString(_ stored: ByteBuffer) -> String? {
         stored.withUnsafeReadableBytes { bytes in
-            guard let payload = payload(of: bytes, name: stringName) else { return nil }
-            return String(decoding: payload, as: UTF8.self)
+            switch kind(of: V.self) {
+            case .string:
+                return decodeString(bytes).map { unsafeBitCast($0, to: V.self) }
+            case .integer:
+                return decodeInteger(bytes).map { unsafeBitCast($0, to: V.self) }
+            case .codable:
+                return decodeCodable(bytes, as: V.self, name: typeName(V.self))
+            }
         }
     }
 
-    /// The `Int` in `stored`, if it holds a decimal integer.
-    static func decodeInteger(_ stored: ByteBuffer) -> Int? {
-        stored.withUnsafeReadableBytes { bytes in
-            guard let first = bytes.first, first != 0 else { return nil }
-            return parseDecimal(bytes)
-        }
+    /// The `String` in `bytes`, if they hold one.
+    @Sendable static func decodeString(_ bytes: UnsafeRawBufferPointer) -> String? {
+        guard let payload = payload(of: bytes, name: stringName) else { return nil }
+        return String(decoding: payload, as: UTF8.self)
     }
 
-    /// Any other `Decodable`: JSON after the name header, or (for `Int?`) a raw integer.
-    static func decodeCodable<V: Decodable>(_ stored: ByteBuffer, as type: V.Type, name: String) -> V? {
-        stored.withUnsafeReadableBytes { bytes -> V? in
-            guard let first = bytes.first else { return nil }
-            guard first == 0 else {
-                // A raw integer, as `set` of an `Int` or `INCRBY` leave it.
-                guard V.self == Int?.self, let integer = parseDecimal(bytes) else { return nil }
-                return Optional(integer) as? V
-            }
-            guard let payload = payload(of: bytes, name: name) else { return nil }
-            guard let base = payload.baseAddress, payload.count > 0 else {
-                return try? decoder.decode(V.self, from: Data())
-            }
-            // The decoder reads the bytes during the call only: no copy into `Data`.
-            let data = Data(
-                bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: payload.count, deallocator: .none)
-            return try? decoder.decode(V.self, from: data)
+    /// The `Int` in `bytes`, if they hold a decimal integer.
+    @Sendable static func decodeInteger(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let first = bytes.first, first != 0 else { return nil }
+        return parseDecimal(bytes)
+    }
+
+    /// Any other `Decodable` in `bytes`: JSON after the name header (`name` is `typeName(V.self)`),
+    /// or (for `Int?`) a raw integer.
+    static func decodeCodable<V: Decodable>(_ bytes: UnsafeRawBufferPointer, as type: V.Type, name: String) -> V? {
+        guard let first = bytes.first else { return nil }
+        guard first == 0 else {
+            // A raw integer, as `set` of an `Int` or `INCRBY` leave it.
+            guard V.self == Int?.self, let integer = parseDecimal(bytes) else { return nil }
+            return Optional(integer) as? V
         }
+        guard let payload = payload(of: bytes, name: name) else { return nil }
+        guard let base = payload.baseAddress, payload.count > 0 else {
+            return try? decoder.decode(V.self, from: Data())
+        }
+        // The decoder reads the bytes during the call only: no copy into `Data`.
+        let data = Data(
+            bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: payload.count, deallocator: .none)
+        return try? decoder.decode(V.self, from: data)
     }
 
     /// The payload after `0x00 name 0x00`, if `bytes` starts with exactly that header.

@@ -53,6 +53,62 @@ package struct RESPParser: Sendable {
         }
     }
 
+    /// Reads the frame at the front of `buffer` in place when it is an array of bulk strings and
+    /// nulls, as `MGET` answers: once the whole frame has arrived, calls `element` with each
+    /// element's index and bytes (`nil` for a null), in order, where they lie in the buffer, and
+    /// consumes the frame. No value is built: the caller decodes the bytes during the call.
+    ///
+    /// - Returns: `true` if the frame was read; `nil` if it has not all arrived (nothing consumed,
+    ///   nothing called); `false` if it is any other frame, or not RESP (nothing consumed, nothing
+    ///   called): ``next(_:)`` reads it, or throws.
+    package func nextBulkStringArray(
+        _ buffer: inout ByteBuffer, _ element: (Int, UnsafeRawBufferPointer?) -> Void
+    ) -> Bool? {
+        let consumed = buffer.withUnsafeReadableBytes { bytes -> Int? in
+            var reader = Reader(bytes: bytes, source: nil, parser: self)
+            let count: Int
+            switch reader.arrayHeader() {
+            case .count(let announced): count = announced
+            case .incomplete: return nil
+            default: return -1
+            }
+            // Every element takes at least 3 bytes: a count beyond what has arrived is not complete,
+            // and allocates nothing.
+            guard count <= (bytes.count - reader.offset) / 3 else { return nil }
+            // The whole frame must have arrived, in the expected shape, before the first element is
+            // handed over: the elements are found first, then passed on.
+            return withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer?.self, capacity: count) { found -> Int? in
+                for index in 0..<count {
+                    switch reader.bulkStringOrNull() {
+                    case .bytes(let bytes): found.initializeElement(at: index, to: bytes)
+                    case .null: found.initializeElement(at: index, to: nil)
+                    case .incomplete: return nil
+                    default: return -1
+                    }
+                }
+                for index in 0..<count {
+                    element(index, found[index])
+                }
+                return reader.offset
+            }
+        }
+        guard let consumed else { return nil }
+        guard consumed >= 0 else { return false }
+        buffer.moveReaderIndex(forwardBy: consumed)
+        return true
+    }
+
+    /// What ``Reader/bulkStringOrNull()`` and ``Reader/arrayHeader()`` found.
+    private enum Shape {
+        case count(Int)
+        case bytes(UnsafeRawBufferPointer)
+        case null
+        /// Not all arrived yet.
+        case incomplete
+        /// Another kind of frame, or not RESP: the full parser reads it.
+        case other
+    }
+
     private enum Outcome {
         case incomplete
         case frame(RESPValue, isPush: Bool, consumed: Int)
@@ -62,9 +118,67 @@ package struct RESPParser: Sendable {
     /// A position in the readable bytes of `source`.
     private struct Reader {
         let bytes: UnsafeRawBufferPointer
-        let source: ByteBuffer
+        /// The buffer `bytes` are the readable bytes of, for slices; `nil` when values are not built.
+        let source: ByteBuffer?
         let parser: RESPParser
         var offset = 0
+
+        /// The count of the array (`*`) at `offset`, consumed (or how it is not one).
+        mutating func arrayHeader() -> Shape {
+            guard offset < bytes.count else { return .incomplete }
+            guard bytes[offset] == UInt8(ascii: "*") else { return .other }
+            if let count = shortLength() {
+                return count <= parser.maximumAggregateCount ? .count(count) : .other
+            }
+            // Anything but a short count (a null array, a malformed one) is the full parser's.
+            return lineShape()
+        }
+
+        /// `.incomplete` if the line at `offset` has not all arrived, else `.other`; consumes nothing.
+        private mutating func lineShape() -> Shape {
+            let start = offset
+            defer { offset = start }
+            do {
+                return try line() == nil ? .incomplete : .other
+            } catch {
+                return .other
+            }
+        }
+
+        /// The bytes of the bulk string at `offset`, or its null (`$-1`, `_`), consumed (or how it
+        /// is not one).
+        mutating func bulkStringOrNull() -> Shape {
+            guard offset < bytes.count else { return .incomplete }
+            switch bytes[offset] {
+            case UInt8(ascii: "$"):
+                if let length = shortLength() {
+                    guard length <= parser.maximumBulkLength else { return .other }
+                    guard bytes.count - offset >= length + 2 else { return .incomplete }
+                    guard bytes[offset + length] == UInt8(ascii: "\r"), bytes[offset + length + 1] == UInt8(ascii: "\n")
+                    else { return .other }
+                    let element = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
+                    offset += length + 2
+                    return .bytes(element)
+                }
+                // `$-1`, RESP2's null, is the one other bulk header read here.
+                guard bytes.count - offset >= 5 else { return lineShape() }
+                guard bytes[offset + 1] == UInt8(ascii: "-"), bytes[offset + 2] == UInt8(ascii: "1"),
+                    bytes[offset + 3] == UInt8(ascii: "\r"), bytes[offset + 4] == UInt8(ascii: "\n")
+                else { return .other }
+                offset += 5
+                return .null
+            case UInt8(ascii: "_"):
+                // RESP3's null.
+                guard bytes.count - offset >= 3 else { return .incomplete }
+                guard bytes[offset + 1] == UInt8(ascii: "\r"), bytes[offset + 2] == UInt8(ascii: "\n") else {
+                    return .other
+                }
+                offset += 3
+                return .null
+            default:
+                return .other
+            }
+        }
 
         /// One value, and whether it was a push (`>`); `nil` if incomplete. Attributes (`|`) are
         /// read and dropped: they annotate the value that follows.
@@ -214,7 +328,7 @@ package struct RESPParser: Sendable {
             guard bytes[offset + length] == UInt8(ascii: "\r"), bytes[offset + length + 1] == UInt8(ascii: "\n") else {
                 throw RESPParseError(reason: "bulk string not followed by CRLF")
             }
-            let slice = source.getSlice(at: source.readerIndex + offset, length: length)!
+            let slice = source!.getSlice(at: source!.readerIndex + offset, length: length)!
             offset += length + 2
             return slice
         }

@@ -159,32 +159,34 @@ package struct RedisCommandEncoder {
     private mutating func appendPrefixedKeys<Keys: Collection<String>>(keys: Keys, prefix: String, version: Int) {
         var prefix = prefix
         prefix.withUTF8 { prefix in
-            let fixed = prefix.count + RESPEncoding.decimalLength(of: version) + 2
-            var size = 0
-            for key in keys { size += RESPEncoding.bulkSize(fixed + key.utf8.count) }
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
-                let base = output.baseAddress!
-                var offset = 0
-                for var key in keys {
-                    key.withUTF8 { key in
-                        offset += RESPEncoding.writeBulkHeader(fixed + key.count, to: base + offset)
-                        if let source = prefix.baseAddress {
-                            (base + offset).copyMemory(from: source, byteCount: prefix.count)
+            // `prefix:version:`, the same for every key: built once.
+            let fixedCount = prefix.count + RESPEncoding.decimalLength(of: version) + 2
+            withUnsafeTemporaryAllocation(byteCount: fixedCount, alignment: 1) { fixed in
+                let start = fixed.baseAddress!
+                if let source = prefix.baseAddress { start.copyMemory(from: source, byteCount: prefix.count) }
+                start.storeBytes(of: UInt8(ascii: ":"), toByteOffset: prefix.count, as: UInt8.self)
+                let digits = RESPEncoding.writeDecimal(version, to: start + prefix.count + 1)
+                start.storeBytes(of: UInt8(ascii: ":"), toByteOffset: prefix.count + 1 + digits, as: UInt8.self)
+                var size = 0
+                for key in keys { size += RESPEncoding.bulkSize(fixedCount + key.utf8.count) }
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
+                    let base = output.baseAddress!
+                    var offset = 0
+                    for var key in keys {
+                        key.withUTF8 { key in
+                            offset += RESPEncoding.writeBulkHeader(fixedCount + key.count, to: base + offset)
+                            (base + offset).copyMemory(from: start, byteCount: fixedCount)
+                            offset += fixedCount
+                            if let source = key.baseAddress {
+                                (base + offset).copyMemory(from: source, byteCount: key.count)
+                            }
+                            offset += key.count
+                            RESPEncoding.writeCRLF(to: base + offset)
+                            offset += 2
                         }
-                        offset += prefix.count
-                        base.storeBytes(of: UInt8(ascii: ":"), toByteOffset: offset, as: UInt8.self)
-                        offset += 1 + RESPEncoding.writeDecimal(version, to: base + offset + 1)
-                        base.storeBytes(of: UInt8(ascii: ":"), toByteOffset: offset, as: UInt8.self)
-                        offset += 1
-                        if let source = key.baseAddress {
-                            (base + offset).copyMemory(from: source, byteCount: key.count)
-                        }
-                        offset += key.count
-                        RESPEncoding.writeCRLF(to: base + offset)
-                        offset += 2
                     }
+                    return offset
                 }
-                return offset
             }
         }
     }

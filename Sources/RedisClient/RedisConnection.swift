@@ -178,6 +178,15 @@ package final class RedisConnection: Sendable {
         try await send(bytes: command.bytes, replyCount: 1)
     }
 
+    /// Sends one command whose reply, if it is an array of bulk strings (`MGET`'s), is read in
+    /// place: `elements` receives each element's bytes on the event loop, during the read, and
+    /// `.null` is returned. Any other reply (an error, say) is returned as ``send(_:)`` returns it.
+    package func send(_ command: RedisCommand, elements: @escaping RESPElementReader) async throws(RedisClientError)
+        -> RESPValue
+    {
+        try await send(bytes: command.bytes, replyCount: 1, elements: elements)
+    }
+
     /// Sends commands in one write (a pipeline) and returns their replies, in order.
     package func send(pipeline commands: [RedisCommand]) async throws(RedisClientError) -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
@@ -192,10 +201,12 @@ package final class RedisConnection: Sendable {
         return replies
     }
 
-    private func send(bytes: ByteBuffer, replyCount: Int) async throws(RedisClientError) -> RESPValue {
+    private func send(
+        bytes: ByteBuffer, replyCount: Int, elements: RESPElementReader? = nil
+    ) async throws(RedisClientError) -> RESPValue {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
         let address = address
-        channel.writeAndFlush(RedisRequest(bytes: bytes, replyCount: replyCount, promise: promise))
+        channel.writeAndFlush(RedisRequest(bytes: bytes, replyCount: replyCount, promise: promise, elements: elements))
             .whenFailure { error in
                 promise.fail(
                     error as? RedisClientError

@@ -71,6 +71,14 @@ package final class RedisConnectionPool: Sendable {
         try await connection().send(command)
     }
 
+    /// Sends one command on a pool connection, its array reply read in place. See
+    /// ``RedisConnection/send(_:elements:)``.
+    package func send(_ command: RedisCommand, elements: @escaping RESPElementReader) async throws(RedisClientError)
+        -> RESPValue
+    {
+        try await connection().send(command, elements: elements)
+    }
+
     /// Sends commands as one pipeline on a pool connection. See ``RedisConnection/send(pipeline:)``.
     package func send(pipeline commands: [RedisCommand]) async throws(RedisClientError) -> [RESPValue] {
         try await connection().send(pipeline: commands)
