@@ -22,7 +22,9 @@ extension RedisCache {
     ///   ``CacheError/notAnInteger(_:)`` if the value is not an integer, ``CacheError/overflow(_:)``
     ///   if the result does not fit in 64 bits (the value is left as it was); the server errors.
     @discardableResult
-    public func incr(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
+    nonisolated(nonsending) public func incr(
+        _ key: String, by delta: Int = 1, version: Int? = nil
+    ) async throws(CacheError) -> Int {
         try await adjust(validatedKey(key, version: version), "INCRBY", delta)
     }
 
@@ -30,11 +32,15 @@ extension RedisCache {
     ///
     /// - Throws: As ``incr(_:by:version:)``.
     @discardableResult
-    public func decr(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
+    nonisolated(nonsending) public func decr(
+        _ key: String, by delta: Int = 1, version: Int? = nil
+    ) async throws(CacheError) -> Int {
         try await adjust(validatedKey(key, version: version), "DECRBY", delta)
     }
 
-    private func adjust(_ finalKey: String, _ operation: String, _ delta: Int) async throws(CacheError) -> Int {
+    nonisolated(nonsending) private func adjust(
+        _ finalKey: String, _ operation: String, _ delta: Int
+    ) async throws(CacheError) -> Int {
         let arguments: [RedisArgument] = ["1", .string(finalKey), .integer(delta), .string(operation)]
         var reply = try await runRaw(RedisCommand("EVALSHA", [.string(Self.adjustScriptSHA1)] + arguments))
         if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
@@ -57,7 +63,7 @@ extension RedisCache {
     }
 
     /// One command whose error reply is returned rather than thrown.
-    private func runRaw(_ command: RedisCommand) async throws(CacheError) -> RESPValue {
+    nonisolated(nonsending) private func runRaw(_ command: RedisCommand) async throws(CacheError) -> RESPValue {
         do {
             return try await pool.send(command)
         } catch {
@@ -76,7 +82,9 @@ extension RedisCache {
     /// - Throws: ``CacheError/keyNotFound(_:)`` if the key is missing at `version`;
     ///   ``CacheError/overflow(_:)`` if the new version does not fit in an `Int`.
     @discardableResult
-    public func incrVersion(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
+    nonisolated(nonsending) public func incrVersion(
+        _ key: String, by delta: Int = 1, version: Int? = nil
+    ) async throws(CacheError) -> Int {
         let current = version ?? configuration.version
         let (target, overflow) = current.addingReportingOverflow(delta)
         if overflow { throw .overflow(makeKey(key, version: current)) }
@@ -87,14 +95,18 @@ extension RedisCache {
     ///
     /// - Throws: As ``incrVersion(_:by:version:)``.
     @discardableResult
-    public func decrVersion(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
+    nonisolated(nonsending) public func decrVersion(
+        _ key: String, by delta: Int = 1, version: Int? = nil
+    ) async throws(CacheError) -> Int {
         let current = version ?? configuration.version
         let (target, overflow) = current.subtractingReportingOverflow(delta)
         if overflow { throw .overflow(makeKey(key, version: current)) }
         return try await moveVersion(key, from: current, to: target)
     }
 
-    private func moveVersion(_ key: String, from current: Int, to target: Int) async throws(CacheError) -> Int {
+    nonisolated(nonsending) private func moveVersion(
+        _ key: String, from current: Int, to target: Int
+    ) async throws(CacheError) -> Int {
         let oldKey = validatedKey(key, version: current)
         guard target != current else {
             guard try await integer(RedisCommand("EXISTS", [.string(oldKey)])) > 0 else { throw .keyNotFound(oldKey) }

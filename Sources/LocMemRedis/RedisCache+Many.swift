@@ -7,7 +7,7 @@ extension RedisCache {
     /// Django's `get_many`: one `MGET`.
     ///
     /// - Complexity: one round trip for any number of keys.
-    public func getMany<V: Codable & Sendable>(
+    nonisolated(nonsending) public func getMany<V: Codable & Sendable>(
         _ keys: [String], as type: V.Type = V.self, version: Int? = nil
     ) async throws(CacheError) -> [String: V] {
         guard !keys.isEmpty else { return [:] }
@@ -29,7 +29,7 @@ extension RedisCache {
 
     /// Sends `MGET` and decodes the values where they lie in the connection's read buffer, on its
     /// event loop, as they are parsed: no value, slice or array is built for the reply.
-    private func read<T>(
+    nonisolated(nonsending) private func read<T>(
         _ command: RedisCommand, _ keys: [String], _ decode: @escaping @Sendable (UnsafeRawBufferPointer) -> T?
     ) async throws(CacheError) -> [String: T] {
         let found = FoundValues(keys: keys, decode: decode)
@@ -65,7 +65,7 @@ extension RedisCache {
     /// - Throws: ``CacheError/valueTooLarge(key:size:limit:)`` or
     ///   ``CacheError/serializationFailed(key:reason:)`` before anything is sent; the server errors.
     @discardableResult
-    public func setMany<V: Codable & Sendable>(
+    nonisolated(nonsending) public func setMany<V: Codable & Sendable>(
         _ values: [String: V], timeout: CacheTimeout = .default, version: Int? = nil
     ) async throws(CacheError) -> [String] {
         guard !values.isEmpty else { return [] }
@@ -91,7 +91,7 @@ extension RedisCache {
     }
 
     /// Removes every key. Django's `delete_many`: one `DEL`.
-    public func deleteMany(_ keys: [String], version: Int? = nil) async throws(CacheError) {
+    nonisolated(nonsending) public func deleteMany(_ keys: [String], version: Int? = nil) async throws(CacheError) {
         guard !keys.isEmpty else { return }
         _ = try await run(keysCommand("DEL", keys, version: version))
     }
