@@ -212,14 +212,21 @@ package final class RedisConnection: Sendable {
     ) async throws(RedisClientError) -> RESPValue {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
         let address = address
-        channel.writeAndFlush(RedisRequest(bytes: bytes, replyCount: replyCount, promise: promise, elements: elements))
-            .whenFailure { error in
+        let request = RedisRequest(bytes: bytes, replyCount: replyCount, promise: promise, elements: elements)
+        if channel.eventLoop.inEventLoop, channel.isActive {
+            // On the loop, an active channel has the handler in its pipeline, and nothing can close
+            // it before the write reaches the handler, which answers the request however the
+            // connection ends: the write needs no promise (nor the allocation of one).
+            channel.writeAndFlush(request, promise: nil)
+        } else {
+            channel.writeAndFlush(request).whenFailure { error in
                 promise.fail(
                     error as? RedisClientError
                         ?? RedisClientError.connectionFailed(
                             address: address, reason: "the connection is closed (\(error))")
                 )
             }
+        }
         // Not `futureResult.get()`: that is a nonisolated async function, entered by a hop.
         let result = await withUnsafeContinuation { continuation in
             promise.futureResult.whenComplete { continuation.resume(returning: $0) }
