@@ -38,6 +38,8 @@ package final class RedisConnection: Sendable {
     /// The protocol the server agreed to: 3 after a successful `HELLO 3`, else 2.
     package let protocolVersion: Int
     private let channel: any Channel
+    /// The channel's event loop as an isolation domain, for awaiting replies without a hop.
+    private let loop: EventLoopIsolation
     /// `endpoint.description`, built once: every command names it if it fails.
     private let address: String
 
@@ -46,6 +48,7 @@ package final class RedisConnection: Sendable {
         self.address = endpoint.description
         self.protocolVersion = protocolVersion
         self.channel = channel
+        self.loop = EventLoopIsolation(channel.eventLoop)
     }
 
     /// Whether the connection is still open (it may still fail on the next command).
@@ -213,7 +216,8 @@ package final class RedisConnection: Sendable {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
         let address = address
         let request = RedisRequest(bytes: bytes, replyCount: replyCount, promise: promise, elements: elements)
-        if channel.eventLoop.inEventLoop, channel.isActive {
+        let onLoop = channel.eventLoop.inEventLoop
+        if onLoop, channel.isActive {
             // On the loop, an active channel has the handler in its pipeline, and nothing can close
             // it before the write reaches the handler, which answers the request however the
             // connection ends: the write needs no promise (nor the allocation of one).
@@ -227,8 +231,13 @@ package final class RedisConnection: Sendable {
                 )
             }
         }
-        // Not `futureResult.get()`: that is a nonisolated async function, entered by a hop.
-        let result = await withUnsafeContinuation { continuation in
+        // Not `futureResult.get()`: that is a nonisolated async function, entered by a hop. On the
+        // loop (NIO as the concurrency executor), the task runs on the loop's serial executor: it
+        // waits in the loop's isolation, entered without a hop, where the caller's generic isolation
+        // would be one more job through the loop's queue. Elsewhere it waits where it is.
+        let callerIsolation: (any Actor)? = #isolation
+        let isolation: (any Actor)? = onLoop ? loop : callerIsolation
+        let result = await withUnsafeContinuation(isolation: isolation) { continuation in
             promise.futureResult.whenComplete { continuation.resume(returning: $0) }
         }
         switch result {
@@ -244,5 +253,19 @@ package final class RedisConnection: Sendable {
     /// Closes the connection; outstanding commands fail with `connectionFailed`.
     package func close() async {
         try? await channel.close()
+    }
+}
+
+/// An event loop as an actor: its executor is the loop's serial executor (NIO's `EventLoop.executor`),
+/// so code isolated to it runs on the loop, and a task already running there enters it without a hop.
+private actor EventLoopIsolation {
+    private let executor: any SerialExecutor
+
+    init(_ loop: any EventLoop) {
+        executor = loop.executor
+    }
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
     }
 }
