@@ -436,8 +436,11 @@ public struct RedisBenchmarkRound: Sendable, Codable {
 
     /// A ratio measured in every round: the median of the rounds' values and their range.
     public struct Ratio: Sendable, CustomStringConvertible {
+        /// The median of the rounds' ratios: what the goal is judged on.
         public var median: Double
+        /// The lowest round's ratio.
         public var lowest: Double
+        /// The highest round's ratio.
         public var highest: Double
 
         init?(_ values: [Double]) {
