@@ -62,10 +62,11 @@ extension RedisCache {
         let fixed = prefix.utf8.count + RESPEncoding.decimalLength(of: version) + 2
         guard prefix.withUTF8({ Self.isPortable(UnsafeRawBufferPointer($0)) }) else { return nil }
         var total = 0
-        for var key in keys {
+        for key in keys {
             let count = key.utf8.count
+            // A string without contiguous UTF-8 (bridged) takes validatedKey's path.
             guard fixed + count <= CacheKeyWarning.maximumKeyLength,
-                key.withUTF8({ Self.isPortable(UnsafeRawBufferPointer($0)) })
+                key.utf8.withContiguousStorageIfAvailable({ Self.isPortable(UnsafeRawBufferPointer($0)) }) == true
             else { return nil }
             total += count
         }

@@ -172,17 +172,22 @@ package struct RedisCommandEncoder {
                 buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
                     let base = output.baseAddress!
                     var offset = 0
-                    for var key in keys {
-                        key.withUTF8 { key in
-                            offset += RESPEncoding.writeBulkHeader(fixedCount + key.count, to: base + offset)
-                            (base + offset).copyMemory(from: start, byteCount: fixedCount)
-                            offset += fixedCount
-                            if let source = key.baseAddress {
-                                (base + offset).copyMemory(from: source, byteCount: key.count)
-                            }
-                            offset += key.count
-                            RESPEncoding.writeCRLF(to: base + offset)
-                            offset += 2
+                    func write(_ key: UnsafeBufferPointer<UInt8>) {
+                        offset += RESPEncoding.writeBulkHeader(fixedCount + key.count, to: base + offset)
+                        (base + offset).copyMemory(from: start, byteCount: fixedCount)
+                        offset += fixedCount
+                        if let source = key.baseAddress {
+                            (base + offset).copyMemory(from: source, byteCount: key.count)
+                        }
+                        offset += key.count
+                        RESPEncoding.writeCRLF(to: base + offset)
+                        offset += 2
+                    }
+                    for key in keys {
+                        // Contiguous UTF-8 is read in place, without a copy of the string.
+                        if key.utf8.withContiguousStorageIfAvailable(write) == nil {
+                            var key = key
+                            key.withUTF8(write)
                         }
                     }
                     return offset
