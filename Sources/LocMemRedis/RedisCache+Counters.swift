@@ -5,12 +5,12 @@ extension RedisCache {
     /// `INCRBY`/`DECRBY` of a key that must exist, in one atomic step on the server: a missing key
     /// is an error, never created at 0 (as a bare `INCRBY` would), and no other client can delete
     /// or write the key between the check and the change.
-    static let adjustScript = """
+    package static let adjustScript = """
         if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('NOKEY') end \
         return redis.call(ARGV[2], KEYS[1], ARGV[1])
         """
     /// SHA-1 of ``adjustScript``, for `EVALSHA` (checked against `SCRIPT LOAD` by the tests).
-    static let adjustScriptSHA1 = "ab246d01f5b9340ecc4413751381560f610929c0"
+    package static let adjustScriptSHA1 = "ab246d01f5b9340ecc4413751381560f610929c0"
 
     /// Adds `delta` to the integer stored under `key`, atomically on the server. Django's `incr`.
     ///
@@ -22,7 +22,9 @@ extension RedisCache {
     ///   ``CacheError/notAnInteger(_:)`` if the value is not an integer, ``CacheError/overflow(_:)``
     ///   if the result does not fit in 64 bits (the value is left as it was); the server errors.
     @discardableResult
-    public func incr(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
+    nonisolated(nonsending) public func incr(
+        _ key: String, by delta: Int = 1, version: Int? = nil
+    ) async throws(CacheError) -> Int {
         try await adjust(validatedKey(key, version: version), "INCRBY", delta)
     }
 
@@ -30,11 +32,15 @@ extension RedisCache {
     ///
     /// - Throws: As ``incr(_:by:version:)``.
     @discardableResult
-    public func decr(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
+    nonisolated(nonsending) public func decr(
+        _ key: String, by delta: Int = 1, version: Int? = nil
+    ) async throws(CacheError) -> Int {
         try await adjust(validatedKey(key, version: version), "DECRBY", delta)
     }
 
-    private func adjust(_ finalKey: String, _ operation: String, _ delta: Int) async throws(CacheError) -> Int {
+    nonisolated(nonsending) private func adjust(
+        _ finalKey: String, _ operation: String, _ delta: Int
+    ) async throws(CacheError) -> Int {
         let arguments: [RedisArgument] = ["1", .string(finalKey), .integer(delta), .string(operation)]
         var reply = try await runRaw(RedisCommand("EVALSHA", [.string(Self.adjustScriptSHA1)] + arguments))
         if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
@@ -57,8 +63,12 @@ extension RedisCache {
     }
 
     /// One command whose error reply is returned rather than thrown.
-    private func runRaw(_ command: RedisCommand) async throws(CacheError) -> RESPValue {
-        try await run(pipeline: [command])[0]
+    nonisolated(nonsending) private func runRaw(_ command: RedisCommand) async throws(CacheError) -> RESPValue {
+        do {
+            return try await pool.send(command)
+        } catch {
+            throw Self.cacheError(error)
+        }
     }
 
     // MARK: - Versions
@@ -72,7 +82,9 @@ extension RedisCache {
     /// - Throws: ``CacheError/keyNotFound(_:)`` if the key is missing at `version`;
     ///   ``CacheError/overflow(_:)`` if the new version does not fit in an `Int`.
     @discardableResult
-    public func incrVersion(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
+    nonisolated(nonsending) public func incrVersion(
+        _ key: String, by delta: Int = 1, version: Int? = nil
+    ) async throws(CacheError) -> Int {
         let current = version ?? configuration.version
         let (target, overflow) = current.addingReportingOverflow(delta)
         if overflow { throw .overflow(makeKey(key, version: current)) }
@@ -83,14 +95,18 @@ extension RedisCache {
     ///
     /// - Throws: As ``incrVersion(_:by:version:)``.
     @discardableResult
-    public func decrVersion(_ key: String, by delta: Int = 1, version: Int? = nil) async throws(CacheError) -> Int {
+    nonisolated(nonsending) public func decrVersion(
+        _ key: String, by delta: Int = 1, version: Int? = nil
+    ) async throws(CacheError) -> Int {
         let current = version ?? configuration.version
         let (target, overflow) = current.subtractingReportingOverflow(delta)
         if overflow { throw .overflow(makeKey(key, version: current)) }
         return try await moveVersion(key, from: current, to: target)
     }
 
-    private func moveVersion(_ key: String, from current: Int, to target: Int) async throws(CacheError) -> Int {
+    nonisolated(nonsending) private func moveVersion(
+        _ key: String, from current: Int, to target: Int
+    ) async throws(CacheError) -> Int {
         let oldKey = validatedKey(key, version: current)
         guard target != current else {
             guard try await integer(RedisCommand("EXISTS", [.string(oldKey)])) > 0 else { throw .keyNotFound(oldKey) }

@@ -12,7 +12,7 @@ extension RedisCache {
     /// and the loader has run at most once for this call.
     ///
     /// - Throws: The loader's error, or the cache's.
-    public func getOrSet<V: Codable & Sendable>(
+    nonisolated(nonsending) public func getOrSet<V: Codable & Sendable>(
         _ key: String, timeout: CacheTimeout = .default, version: Int? = nil,
         default makeValue: @Sendable () async throws -> V
     ) async throws -> V {
@@ -43,7 +43,7 @@ extension RedisCache {
     }
 
     /// Runs the loader once and stores its value unless another process stored one first.
-    private func load<V: Codable & Sendable>(
+    nonisolated(nonsending) private func load<V: Codable & Sendable>(
         _ finalKey: String, timeout: CacheTimeout, _ makeValue: @Sendable () async throws -> V
     ) async throws -> V {
         let value = try await makeValue()

@@ -8,7 +8,7 @@ extension RedisCache {
     ///
     /// They count every client of the server and every database on it, not this cache alone (no
     /// counter is kept in this process). Take the difference of two readings to see an interval.
-    public func serverStatistics() async throws(CacheError) -> CacheStatistics {
+    nonisolated(nonsending) public func serverStatistics() async throws(CacheError) -> CacheStatistics {
         let reply = try await run(RedisCommand("INFO", ["stats"]))
         guard let text = reply.string else { throw unexpected(reply, to: "INFO") }
         var fields: [Substring: Int] = [:]

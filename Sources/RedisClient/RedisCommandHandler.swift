@@ -7,7 +7,16 @@ struct RedisRequest {
     var replyCount: Int
     /// Completed with the reply, or with `.array` of the replies when `replyCount > 1`.
     var promise: EventLoopPromise<RESPValue>
+    /// For one command answered by an array of bulk strings (`MGET`): receives each element's
+    /// bytes where they lie in the read buffer, on the event loop, and the promise is completed with
+    /// `.null`. A reply of another shape (an error, say) completes the promise as usual.
+    var elements: RESPElementReader? = nil
 }
+
+/// Receives the elements of an array reply of bulk strings: the index and the bytes (`nil` for a
+/// null), valid during the call only. Called on the connection's event loop, before the command's
+/// reply is returned.
+package typealias RESPElementReader = @Sendable (Int, UnsafeRawBufferPointer?) -> Void
 
 /// The channel handler of a Redis connection: writes requests, parses replies and matches them to
 /// requests in order (Redis answers in order, which is what makes pipelining work).
@@ -30,6 +39,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         var remaining: Int
         var replies: [RESPValue]
         var deadline: NIODeadline
+        var elements: RESPElementReader?
     }
 
     private let address: String
@@ -59,7 +69,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         }
         let deadline = NIODeadline.now() + commandTimeout
         outstanding.append(
-            Outstanding(promise: request.promise, remaining: request.replyCount, replies: [], deadline: deadline))
+            Outstanding(
+                promise: request.promise, remaining: request.replyCount, replies: [], deadline: deadline,
+                elements: request.replyCount == 1 ? request.elements : nil))
         if timer == nil { scheduleTimer(context: context, at: deadline) }
         context.write(wrapOutboundOut(request.bytes), promise: promise)
     }
@@ -74,7 +86,21 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             received!.writeBuffer(&incoming)
         }
         do {
-            while var buffer = received, let frame = try parser.next(&buffer) {
+            reading: while var buffer = received {
+                // A reply the oldest command reads in place (`MGET`'s), if it is one.
+                if let elements = outstanding.first?.elements {
+                    switch parser.nextBulkStringArray(&buffer, elements) {
+                    case nil:
+                        break reading
+                    case true?:
+                        received = buffer
+                        outstanding.removeFirst().promise.succeed(.null)
+                        continue
+                    case false?:
+                        break
+                    }
+                }
+                guard let frame = try parser.next(&buffer) else { break }
                 received = buffer
                 deliver(frame, context: context)
             }

@@ -67,17 +67,27 @@ package final class RedisConnectionPool: Sendable {
     }
 
     /// Sends one command on a pool connection. See ``RedisConnection/send(_:)``.
-    package func send(_ command: RedisCommand) async throws(RedisClientError) -> RESPValue {
+    nonisolated(nonsending) package func send(_ command: RedisCommand) async throws(RedisClientError) -> RESPValue {
         try await connection().send(command)
     }
 
+    /// Sends one command on a pool connection, its array reply read in place. See
+    /// ``RedisConnection/send(_:elements:)``.
+    nonisolated(nonsending) package func send(
+        _ command: RedisCommand, elements: @escaping RESPElementReader
+    ) async throws(RedisClientError) -> RESPValue {
+        try await connection().send(command, elements: elements)
+    }
+
     /// Sends commands as one pipeline on a pool connection. See ``RedisConnection/send(pipeline:)``.
-    package func send(pipeline commands: [RedisCommand]) async throws(RedisClientError) -> [RESPValue] {
+    nonisolated(nonsending) package func send(
+        pipeline commands: [RedisCommand]
+    ) async throws(RedisClientError) -> [RESPValue] {
         try await connection().send(pipeline: commands)
     }
 
     /// A live connection: an open one, or one opened now (unless the backoff is still running).
-    package func connection() async throws(RedisClientError) -> RedisConnection {
+    nonisolated(nonsending) package func connection() async throws(RedisClientError) -> RedisConnection {
         enum Step {
             case use(RedisConnection)
             case wait(EventLoopFuture<RedisConnection>, index: Int)

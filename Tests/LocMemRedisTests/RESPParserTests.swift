@@ -62,6 +62,53 @@ import Testing
         }
     }
 
+    /// What `nextBulkStringArray` passes to its reader, and what it returns.
+    func readInPlace(_ buffer: inout ByteBuffer) -> (Bool?, [String?]) {
+        var elements: [String?] = []
+        let outcome = RESPParser().nextBulkStringArray(&buffer) { index, bytes in
+            #expect(index == elements.count)
+            elements.append(bytes.map { String(decoding: $0, as: UTF8.self) })
+        }
+        return (outcome, elements)
+    }
+
+    @Test func anArrayOfBulkStringsIsReadInPlaceWithItsNulls() {
+        var buffer = ByteBuffer(string: "*4\r\n$3\r\nfoo\r\n$-1\r\n_\r\n$0\r\n\r\n+OK\r\n")
+        let (outcome, elements) = readInPlace(&buffer)
+        #expect(outcome == true)
+        #expect(elements == ["foo", nil, nil, ""])
+        #expect(String(buffer: buffer) == "+OK\r\n")
+        let (empty, none) = readInPlace(&buffer)
+        #expect(empty == false && none.isEmpty && buffer.readableBytes == 5)
+    }
+
+    @Test func anIncompleteArrayIsNotReadInPlaceUntilItCompletes() throws {
+        let whole = Array("*3\r\n$3\r\nfoo\r\n$-1\r\n$12\r\nhello\r\nworld\r\n".utf8)
+        for cut in 0..<whole.count {
+            var buffer = ByteBuffer(bytes: whole[..<cut])
+            let (outcome, elements) = readInPlace(&buffer)
+            // `false` (left to `next`, which waits too) is allowed where a header is cut.
+            #expect(outcome != true, "cut at \(cut)")
+            #expect(elements.isEmpty && buffer.readableBytes == cut, "cut at \(cut)")
+            if outcome == false { #expect(try RESPParser().next(&buffer) == nil, "cut at \(cut)") }
+            buffer.writeBytes(whole[cut...])
+            let (complete, read) = readInPlace(&buffer)
+            #expect(complete == true && read == ["foo", nil, "hello\r\nworld"] && buffer.readableBytes == 0)
+        }
+    }
+
+    @Test func otherFramesAreLeftToNext() {
+        for text in [
+            "-ERR wrong\r\n", ":1\r\n", "*-1\r\n", "*2\r\n:1\r\n$1\r\na\r\n", ">2\r\n$10\r\ninvalidate\r\n_\r\n",
+            "|1\r\n+ttl\r\n:3\r\n*1\r\n$1\r\na\r\n", "*1\r\n$3\r\nfoobar\r\n", "*1\r\n$-5\r\n",
+        ] {
+            var buffer = ByteBuffer(string: text)
+            let (outcome, elements) = readInPlace(&buffer)
+            #expect(outcome == false && elements.isEmpty, "\(text.debugDescription)")
+            #expect(buffer.readableBytes == text.utf8.count)
+        }
+    }
+
     @Test func deepNestingIsRefused() {
         var buffer = ByteBuffer(string: String(repeating: "*1\r\n", count: 100) + ":1\r\n")
         #expect(throws: RESPParseError.self) { try RESPParser().next(&buffer) }

@@ -55,6 +55,30 @@ struct RedisCacheTests {
         await raw.close()
     }
 
+    /// getMany decides the type once and reads the reply in place: each kind of value, each kind of
+    /// miss, and keys that cannot be written in place (a space, too long: they warn and still work).
+    @Test func getManyReadsEveryKindOfValueAndMissByItsType() async throws {
+        struct Point: Codable, Equatable { var x: Int, y: Int }
+        let (cache, raw) = try await Self.make()
+        try await cache.set("i", 42, timeout: .default)
+        try await cache.set("s", "hello", timeout: .default)
+        try await cache.set("p", Point(x: 1, y: 2), timeout: .default)
+        try await cache.set("none", Int?.none, timeout: .default)
+        try await cache.set("with space", "spaced", timeout: .default)
+        let long = String(repeating: "k", count: 300)
+        try await cache.set(long, "long", timeout: .default)
+        _ = try await raw.send(RedisCommand("SET", [.string(cache.makeKey("text")), "not an int"]))
+        let keys = ["i", "s", "p", "none", "text", "missing", "with space", long]
+        #expect(try await cache.getMany(keys, as: Int.self) == ["i": 42])
+        #expect(
+            try await cache.getMany(keys, as: String.self) == ["s": "hello", "with space": "spaced", long: "long"])
+        #expect(try await cache.getMany(keys, as: Point.self) == ["p": Point(x: 1, y: 2)])
+        let optionals: [String: Int?] = ["i": 42, "none": nil]
+        #expect(try await cache.getMany(keys, as: Int?.self) == optionals)
+        #expect(try await cache.getMany(["s", "s"], as: String.self) == ["s": "hello"])
+        await raw.close()
+    }
+
     @Test func theCounterScriptIsTheOneTheServerHashes() async throws {
         let (cache, raw) = try await Self.make()
         _ = try await raw.send(RedisCommand("SCRIPT", ["FLUSH"]))
