@@ -166,16 +166,7 @@ public final class LocMemCache: Sendable {
     @usableFromInline
     func _read(_ key: String, version: Int?, _ accept: (any Sendable) -> Bool) {
         let version = version ?? configuration.version
-        guard var inlineKey = inlineKey(key, version: version) else {
-            let finalKey = makeValidatedKey(key, version: version)
-            store.read(finalKey, KeyHash(finalKey), clock: clock, accept)
-            return
-        }
-        inlineKey.withBytes { bytes in
-            store.read(KeyHash(paddedBytes: bytes), clock: clock, accept) { stored in
-                KeyBytes.with(stored) { KeyBytes.equal($0, bytes) }
-            }
-        }
+        read(version: version, countingMisses: true, appending: { $0.append(key) }, key: { key }, accept)
     }
 
     /// `get`'s read for a key given as its UTF-8 bytes, at the configured version: for another module of
@@ -186,9 +177,21 @@ public final class LocMemCache: Sendable {
     /// that counts it, such as ``getOrSet(_:timeout:version:default:)-(_,_,_,()throws(E)->V)``).
     @usableFromInline
     package func _read(keyBytes: UnsafeRawBufferPointer, countingMisses: Bool, _ accept: (any Sendable) -> Bool) {
-        guard var inlineKey = inlineKey(version: configuration.version, appending: { $0.append(bytes: keyBytes) })
-        else {
-            let finalKey = makeValidatedKey(String(decoding: keyBytes, as: UTF8.self), version: nil)
+        read(
+            version: configuration.version, countingMisses: countingMisses,
+            appending: { $0.append(bytes: keyBytes) }, key: { String(decoding: keyBytes, as: UTF8.self) }, accept
+        )
+    }
+
+    /// The one read of both `_read`s: the final key on the stack when it fits (`appending` appends the key
+    /// to its head), else built as a `String` from `key()`.
+    @inline(__always)
+    private func read(
+        version: Int, countingMisses: Bool, appending append: (inout InlineKey) -> Bool, key: () -> String,
+        _ accept: (any Sendable) -> Bool
+    ) {
+        guard var inlineKey = inlineKey(version: version, appending: append) else {
+            let finalKey = makeValidatedKey(key(), version: version)
             store.read(finalKey, KeyHash(finalKey), clock: clock, countingMisses: countingMisses, accept)
             return
         }
