@@ -21,8 +21,10 @@ let package = Package(
         // The in-process cache. No SQLite, no Foundation.
         .target(
             name: "LocMem",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLocMemAtomics", .product(name: "Logging", package: "swift-log")]
         ),
+        // C11 atomic loads and stores on memory LocMem lays out itself (inlined into Swift).
+        .target(name: "CLocMemAtomics"),
         // libsqlite3 as the system provides it.
         .systemLibrary(
             name: "CSQLite",

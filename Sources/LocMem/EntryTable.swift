@@ -83,6 +83,14 @@ struct EntryTable: ~Copyable {
         nonmutating unsafeMutableAddress { slab.unsafelyUnwrapped + Int(index) }
     }
 
+    /// The address of the recency stamp of the record at `index`, for the atomic loads and stores
+    /// of readers that may use the entry at the same moment (``RecencyClock/touch(_:shardClock:store:thread:)``).
+    @inline(__always)
+    func stamp(at index: Int32) -> UnsafeMutablePointer<UInt64> {
+        (UnsafeMutableRawPointer(slab.unsafelyUnwrapped + Int(index)) + MemoryLayout<Entry>.offset(of: \Entry.stamp)!)
+            .assumingMemoryBound(to: UInt64.self)
+    }
+
     // MARK: - Insertion and removal
 
     /// Adds an entry for `key`, which must not be present, stamped as used at `stamp`.

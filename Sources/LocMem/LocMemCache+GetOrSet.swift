@@ -50,7 +50,7 @@ extension LocMemCache {
         switch store.joinFlight(finalKey) {
         case .leader(let flight):
             // A flight that landed between our miss and our joining may have stored the value.
-            if let value = store.get(finalKey, hash, as: V.self, clock: clock, counting: false) {
+            if let value = store.get(finalKey, hash, as: V.self, clock: clock, counting: .nothing) {
                 store.land(flight, key: finalKey, outcome: .success(value))
                 return value
             }
@@ -97,7 +97,7 @@ extension LocMemCache {
         }
         switch store.joinFlight(finalKey) {
         case .leader(let flight):
-            if let value = store.get(finalKey, hash, as: V.self, clock: clock, counting: false) {
+            if let value = store.get(finalKey, hash, as: V.self, clock: clock, counting: .nothing) {
                 store.land(flight, key: finalKey, outcome: .success(value))
                 return value
             }

@@ -166,7 +166,7 @@ public final class LocMemCache: Sendable {
     @usableFromInline
     func _read(_ key: String, version: Int?, _ accept: (any Sendable) -> Bool) {
         let version = version ?? configuration.version
-        read(version: version, countingMisses: true, appending: { $0.append(key) }, key: { key }, accept)
+        read(version: version, counting: .hitsAndMisses, appending: { $0.append(key) }, key: { key }, accept)
     }
 
     /// `get`'s read for a key given as its UTF-8 bytes, at the configured version: for another module of
@@ -178,7 +178,7 @@ public final class LocMemCache: Sendable {
     @usableFromInline
     package func _read(keyBytes: UnsafeRawBufferPointer, countingMisses: Bool, _ accept: (any Sendable) -> Bool) {
         read(
-            version: configuration.version, countingMisses: countingMisses,
+            version: configuration.version, counting: countingMisses ? .hitsAndMisses : .hitsOnly,
             appending: { $0.append(bytes: keyBytes) }, key: { String(decoding: keyBytes, as: UTF8.self) }, accept
         )
     }
@@ -187,16 +187,18 @@ public final class LocMemCache: Sendable {
     /// to its head), else built as a `String` from `key()`.
     @inline(__always)
     private func read(
-        version: Int, countingMisses: Bool, appending append: (inout InlineKey) -> Bool, key: () -> String,
+        version: Int, counting: Store.ReadCounting, appending append: (inout InlineKey) -> Bool, key: () -> String,
         _ accept: (any Sendable) -> Bool
     ) {
         guard var inlineKey = inlineKey(version: version, appending: append) else {
             let finalKey = makeValidatedKey(key(), version: version)
-            store.read(finalKey, KeyHash(finalKey), clock: clock, countingMisses: countingMisses, accept)
+            store.read(finalKey, KeyHash(finalKey), clock: clock, counting: counting, accept)
             return
         }
         inlineKey.withBytes { bytes in
-            store.read(KeyHash(paddedBytes: bytes), clock: clock, countingMisses: countingMisses, accept) { stored in
+            store.read(
+                KeyHash(paddedBytes: bytes), hasReached: { clock.hasReached($0) }, counting: counting, accept
+            ) { stored in
                 KeyBytes.with(stored) { KeyBytes.equal($0, bytes) }
             }
         }

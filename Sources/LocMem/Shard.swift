@@ -1,3 +1,4 @@
+import CLocMemAtomics
 import Synchronization
 
 /// A lock and the ``EntryTable`` it guards, side by side in a store's shard block.
@@ -7,19 +8,31 @@ import Synchronization
 /// release of a shared object would bounce its cache line between cores. The table is reached
 /// through a pointer, so no dynamic exclusivity check runs either. The lock is the one inside
 /// `Synchronization.Mutex` (`_MutexHandle`, a futex word on Linux): taking and releasing it
-/// uncontended is one compare-and-swap each, about 10 instructions, where a `pthread` mutex
-/// costs about 60 through its library calls; contended, it spins briefly and then sleeps in the
+/// uncontended is one compare-and-swap each; contended, it spins briefly and then sleeps in the
 /// kernel.
 ///
-/// The lock's cache line also holds the shard's ``ShardCounters``: a hit writes them, and taking
-/// the lock has just made that line this core's, so counting costs no other shared line.
+/// **Read bias.** A shard that is read much more often than written lets reads skip the lock
+/// (BRAVO, Dice and Kogan, 2019): while its read-bias word is set, a reader announces the shard in
+/// its own ``ThreadRecord``, checks the word again, and reads the table without locking, writing no
+/// line another reader uses. Anything that changes the table (``exclusive()``) first clears the
+/// word and waits until no thread announces the shard: so a lock-free reader never meets a change
+/// half made, nor a key or value freed under it. Clearing the word is the costly part (a look at
+/// every thread's record), so after it the shard stays locked for reads until
+/// ``Shard/biasCountdown`` locked reads have passed, then the next locked read sets the word again.
+/// A shard that is written often thus stays locked, as before, and one that is mostly read goes
+/// lock-free.
 ///
-/// Explicit ``lock()``/``unlock()`` exist, besides ``withLock(_:)``, because culling must hold
-/// every shard of a store at once, always in index order.
+/// With only ``lock()`` held, lock-free readers may be reading the table: the holder may read it
+/// (through ``table``'s `pointee`, never `inout`) and must call ``exclusive()`` before changing it;
+/// ``withExclusiveLock(_:)`` does both. Culling holds every shard of a store at once, always in
+/// index order.
 struct Shard {
     static let cacheLine = 64
     static let countersOffset = MemoryLayout<_MutexHandle>.stride
-    static let tableOffset = roundUp(countersOffset + MemoryLayout<ShardCounters>.stride)
+    static let readBiasOffset = (countersOffset + MemoryLayout<ShardCounters>.stride + 7) / 8 * 8
+    static let tableOffset = roundUp(readBiasOffset + MemoryLayout<UInt64>.stride)
+    /// Locked reads after the read bias was cleared before one sets it again.
+    static let biasCountdown = 256
     /// Bytes per shard, whole cache lines, so that two shards never share one.
     static let stride = roundUp(tableOffset + MemoryLayout<EntryTable>.stride)
 
@@ -46,15 +59,57 @@ struct Shard {
         (base + Shard.countersOffset).assumingMemoryBound(to: ShardCounters.self)
     }
 
+    /// The read-bias word: nonzero while reads may skip the lock. Changed only under the lock.
+    @inline(__always)
+    private var readBias: UnsafeMutablePointer<UInt64> {
+        (base + Shard.readBiasOffset).assumingMemoryBound(to: UInt64.self)
+    }
+
+    /// What a lock-free reader announces in its ``ThreadRecord``: the shard's address.
+    @inline(__always)
+    var identity: UInt64 { UInt64(UInt(bitPattern: base)) }
+
+    /// Whether reads skip the lock now (a hint: the reader checks again after announcing itself).
+    @inline(__always)
+    var isReadBiased: Bool { locmem_load_relaxed_u64(readBias) != 0 }
+
+    /// The check after the announcement (see ``ThreadRecord/enter(_:)``).
+    @inline(__always)
+    var isStillReadBiased: Bool { locmem_load_seq_cst_u64(readBias) != 0 }
+
+    /// Makes the table the caller's alone: with the lock held, waits for lock-free readers to leave
+    /// and keeps new ones out. Every change to the table is made after this.
+    @inline(__always)
+    func exclusive() {
+        if locmem_load_relaxed_u64(readBias) != 0 { revokeReadBias() }
+    }
+
+    @inline(never)
+    private func revokeReadBias() {
+        locmem_store_seq_cst_u64(readBias, 0)
+        ThreadRecords.waitForReaders(of: identity)
+        counters.pointee.biasCountdown = Shard.biasCountdown
+    }
+
+    /// Counts a locked read while the bias is off; the last of ``biasCountdown`` sets it again.
+    @inline(__always)
+    func countLockedRead() {
+        guard locmem_load_relaxed_u64(readBias) == 0 else { return }
+        counters.pointee.biasCountdown &-= 1
+        if counters.pointee.biasCountdown <= 0 { locmem_store_release_u64(readBias, 1) }
+    }
+
     fileprivate func initialize() {
         base.bindMemory(to: _MutexHandle.self, capacity: 1).initialize(to: _MutexHandle())
         (base + Shard.countersOffset).bindMemory(to: ShardCounters.self, capacity: 1).initialize(to: ShardCounters())
+        readBias.initialize(to: 0)
         (base + Shard.tableOffset).bindMemory(to: EntryTable.self, capacity: 1).initialize(to: EntryTable())
     }
 
     fileprivate func deinitialize() {
         mutex.deinitialize(count: 1)
         counters.deinitialize(count: 1)
+        readBias.deinitialize(count: 1)
         table.deinitialize(count: 1)
     }
 
@@ -68,38 +123,44 @@ struct Shard {
         unsafe mutex.pointee.unsafeUnlock()
     }
 
-    /// Runs `body` with exclusive access to the table.
+    /// Runs `body` with the table the caller's alone (lock held, no lock-free reader).
     @inline(__always)
-    func withLock<Result, Failure: Error>(
+    func withExclusiveLock<Result, Failure: Error>(
         _ body: (inout EntryTable) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         lock()
         defer { unlock() }
+        exclusive()
         return try body(&table.pointee)
     }
 }
 
-/// What a shard counts on its lock's cache line (see ``Shard``): its recency clock and its reads.
+/// What a shard keeps on its lock's cache line (see ``Shard``), changed only under the lock.
 struct ShardCounters {
-    /// The last recency stamp given to one of the shard's entries (``RecencyClock``).
+    /// The last recency stamp given by a write to one of the shard's entries (``RecencyClock``).
     var clock: UInt64 = 0
-    var hits = 0
-    var misses = 0
+    /// Locked reads left before the read bias is set again.
+    var biasCountdown = Shard.biasCountdown
 }
 
-/// The shards of one store: a single cache-line-aligned allocation of `count` shards.
+/// The shards of one store: a single cache-line-aligned allocation of `count` shards, after a
+/// line that holds the store's recency clock (``RecencyClock``).
 ///
-/// `@unchecked Sendable` is safe: the pointer never changes, and each shard's table is only
-/// touched between `lock()` and `unlock()` of that shard's mutex.
+/// `@unchecked Sendable` is safe: the pointer never changes, each shard's table is only changed
+/// under that shard's lock and with no lock-free reader in it (``Shard``), and the store's clock is
+/// only used atomically.
 struct ShardBlock: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let count: Int
 
     static func allocate(count: Int) -> ShardBlock {
         let block = ShardBlock(
-            base: UnsafeMutableRawPointer.allocate(byteCount: count * Shard.stride, alignment: Shard.cacheLine),
+            base: UnsafeMutableRawPointer.allocate(
+                byteCount: Shard.cacheLine + count * Shard.stride, alignment: Shard.cacheLine
+            ),
             count: count
         )
+        block.base.bindMemory(to: UInt64.self, capacity: 1).initialize(to: 0)
         for index in 0..<count { block[index].initialize() }
         return block
     }
@@ -110,9 +171,13 @@ struct ShardBlock: @unchecked Sendable {
         base.deallocate()
     }
 
+    /// The store's recency clock: the largest counter a thread has published (atomic).
+    @inline(__always)
+    var clock: UnsafeMutablePointer<UInt64> { base.assumingMemoryBound(to: UInt64.self) }
+
     @inline(__always)
     subscript(index: Int) -> Shard {
-        Shard(base: base + index &* Shard.stride)
+        Shard(base: base + (Shard.cacheLine &+ index &* Shard.stride))
     }
 
     var all: [Shard] { (0..<count).map { self[$0] } }

@@ -1,12 +1,25 @@
+import CLocMemAtomics
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The memory behind one cache `location`: what Django keeps in its per-name `_caches`,
 /// `_expire_info` and `_locks` globals.
 ///
 /// Entries are spread over ``shardCount`` shards by key hash, each with its own lock, so that
-/// operations on different keys rarely wait for the same lock. Every use stamps the entry with a
+/// operations on different keys rarely wait for the same lock; a shard that is mostly read lets
+/// reads skip its lock (``Shard``'s read bias). Every use stamps the entry with a
 /// ``RecencyClock`` stamp (exact order for one thread, across shards); culling, which locks all
 /// shards in index order, removes the entries with the smallest `(stamp, shard index)`.
+///
+/// Hits and misses are counted in each reading thread's own memory (``ThreadRecord``) and summed
+/// when ``statistics`` is read; the other counters under the shard locks.
 ///
 /// The store's size is an atomic counter: an insert reserves a place while it is below the
 /// caller's `maxEntries`, under its shard lock; when the store is full it takes every lock, culls
@@ -18,28 +31,43 @@ final class Store: Sendable {
     let shards: ShardBlock
     /// Entries in all shards, including expired ones not yet met.
     let count = Atomic<Int>(0)
-    /// ``RecencyClock/key``, kept here so that a hit reads it without a lazy global's check.
-    private let clockKey = RecencyClock.key
+    /// ``ThreadRecords/key``, kept here so that a hit reads it without a lazy global's check.
+    private let recordKey = ThreadRecords.key
+    /// Who this store is in the threads' read counts.
+    private let identity: StoreIdentity
+    /// The read counts (``ThreadRecords/reads(of:)``) at the last ``resetStatistics()``.
+    private let readsAtReset = Mutex<(hits: Int, misses: Int)>((0, 0))
     /// `getOrSet` loads in progress, by final key.
     let flights = Mutex<[String: Flight]>([:])
 
-    init() {
+    private static let serials = Atomic<Int>(0)
+
+    private init() {
         shards = ShardBlock.allocate(count: Store.shardCount)
+        identity = StoreIdentity(
+            address: UInt64(UInt(bitPattern: shards.base)),
+            serial: Store.serials.wrappingAdd(1, ordering: .relaxed).oldValue
+        )
     }
 
     deinit {
         shards.deallocate()
     }
 
-    /// The next recency stamp for a use of an entry of `shard`; taken under its lock.
+    /// The recency stamp for a write to an entry of `shard`; taken under its lock, exclusive.
     @inline(__always)
     private func nextStamp(_ shard: Shard) -> UInt64 {
-        RecencyClock.next(&shard.counters.pointee.clock, key: clockKey)
+        RecencyClock.next(&shard.counters.pointee.clock, store: shards.clock, thread: ThreadRecords.current(recordKey))
     }
 
     @inline(__always)
     private static func isExpired(_ deadline: Double, clock: any CacheClock) -> Bool {
         deadline != .infinity && clock.hasReached(deadline)
+    }
+
+    @inline(__always)
+    private static func isExpired(_ deadline: Double, hasReached: (Double) -> Bool) -> Bool {
+        deadline != .infinity && hasReached(deadline)
     }
 
     /// Removes an expired entry the caller has met, counting the expiration.
@@ -50,7 +78,8 @@ final class Store: Sendable {
         count.subtract(1, ordering: .relaxed)
     }
 
-    /// The index of `key`'s live entry in `table`; an expired entry met is removed and counted.
+    /// The index of `key`'s live entry in `table` (exclusive); an expired entry met is removed and
+    /// counted.
     @inline(__always)
     private func liveIndex(
         of key: String, _ hash: KeyHash, in table: inout EntryTable, clock: any CacheClock
@@ -63,59 +92,148 @@ final class Store: Sendable {
         return index
     }
 
+    /// The index of `key`'s live entry in the table of `shard`, which the caller holds locked but
+    /// not exclusive (lock-free readers may be reading it): an expired entry met is removed, the
+    /// table made exclusive first.
+    @inline(__always)
+    private func liveIndex(of key: String, _ hash: KeyHash, in shard: Shard, clock: any CacheClock) -> Int32? {
+        guard let index = shard.table.pointee.find(key, tag: hash.tag) else { return nil }
+        if Store.isExpired(shard.table.pointee[index].deadline, clock: clock) {
+            shard.exclusive()
+            removeExpired(index, tag: hash.tag, from: &shard.table.pointee)
+            return nil
+        }
+        return index
+    }
+
     // MARK: - Reads
 
-    /// Offers the live value of `key` to `accept`, under the shard's lock; if it accepts (it is
-    /// of the type the caller wants), the entry becomes the most recently used and counts as a
-    /// hit, else as a miss.
+    /// Which reads a read counts in ``statistics``.
+    enum ReadCounting {
+        case hitsAndMisses
+        /// For a caller that goes on to an operation that counts the miss itself.
+        case hitsOnly
+        case nothing
+    }
+
+    private enum ReadOutcome {
+        case hit
+        case miss
+        /// A live-looking key whose entry has expired: removing it needs the lock, exclusive.
+        case expired(Int32)
+    }
+
+    /// Offers the live value of `key` to `accept`; if it accepts (it is of the type the caller
+    /// wants), the entry becomes the most recently used and counts as a hit, else as a miss.
     ///
-    /// The hit path: one lock, one probe, no allocation, no reference counting.
-    ///
-    /// With `countingMisses` false, only a hit is counted: for a caller that goes on to an operation
-    /// that counts the miss itself.
+    /// The hit path, with the shard read-biased: no lock, no allocation, no reference counting, and
+    /// no store into memory that another thread's hit uses (only into the entry, when its stamp
+    /// must change, and into this thread's ``ThreadRecord``). Otherwise one lock.
     @inline(__always)
     func read(
-        _ key: String, _ hash: KeyHash, clock: any CacheClock, counting: Bool = true, countingMisses: Bool = true,
+        _ key: String, _ hash: KeyHash, clock: any CacheClock, counting: ReadCounting = .hitsAndMisses,
         _ accept: (any Sendable) -> Bool
     ) {
-        read(hash, clock: clock, counting: counting, countingMisses: countingMisses, accept) {
+        read(hash, hasReached: { clock.hasReached($0) }, counting: counting, accept) {
             KeyBytes.equal($0, key)
         }
     }
 
-    /// `read` for a key given by its hash and a test of stored keys (see ``InlineKey``).
-    @inline(__always)
+    /// `read` for a key given by its hash and a test of stored keys (see ``InlineKey``), with the
+    /// clock's `hasReached` (a closure, so that the caller's clock is used in place: an existential
+    /// passed down is copied), always inlined so that the closures are too.
+    @inline(always)
     func read(
-        _ hash: KeyHash, clock: any CacheClock, counting: Bool = true, countingMisses: Bool = true,
+        _ hash: KeyHash, hasReached: (Double) -> Bool, counting: ReadCounting = .hitsAndMisses,
         _ accept: (any Sendable) -> Bool, matching matches: (String) -> Bool
     ) {
         let shard = shards[hash.shard]
-        let countingMisses = counting && countingMisses
-        shard.withLock { table in
-            guard let index = table.find(tag: hash.tag, matches: matches) else {
-                if countingMisses { shard.counters.pointee.misses &+= 1 }
-                return
+        let thread = ThreadRecords.current(recordKey)
+        var locked = !shard.isReadBiased
+        if !locked {
+            thread.enter(shard.identity)
+            if !shard.isStillReadBiased {
+                thread.leave()
+                locked = true
             }
-            if Store.isExpired(table[index].deadline, clock: clock) {
-                removeExpired(index, tag: hash.tag, from: &table)
-                if countingMisses { shard.counters.pointee.misses &+= 1 }
-                return
-            }
-            guard accept(table[index].value) else {
-                if countingMisses { shard.counters.pointee.misses &+= 1 }
-                return
-            }
-            if let stamp = RecencyClock.touch(table[index].stamp, &shard.counters.pointee.clock, key: clockKey) {
-                table[index].stamp = stamp
-            }
-            if counting { shard.counters.pointee.hits &+= 1 }
         }
+        if locked { shard.lock() }
+        var hit = false
+        switch lookUp(hash, in: shard.table.pointee, shard, hasReached: hasReached, thread: thread, accept, matching: matches) {
+        case .hit:
+            hit = true
+        case .miss:
+            break
+        case .expired(let index):
+            if locked {
+                removeExpired(index, tag: hash.tag, in: shard)
+            } else {
+                thread.leave()
+                removeExpired(hash, in: shard, hasReached: hasReached, matching: matches)
+                count(hit: false, counting, thread)
+                return
+            }
+        }
+        if locked {
+            shard.countLockedRead()
+            shard.unlock()
+        } else {
+            thread.leave()
+        }
+        count(hit: hit, counting, thread)
+    }
+
+    /// Removes the expired entry at `index` of `shard`, whose lock the caller holds.
+    @inline(never)
+    private func removeExpired(_ index: Int32, tag: UInt32, in shard: Shard) {
+        shard.exclusive()
+        removeExpired(index, tag: tag, from: &shard.table.pointee)
+    }
+
+    /// For a lock-free read that met an expired entry: removes it under the lock, if it is still
+    /// there and expired.
+    @inline(never)
+    private func removeExpired(
+        _ hash: KeyHash, in shard: Shard, hasReached: (Double) -> Bool, matching matches: (String) -> Bool
+    ) {
+        shard.lock()
+        defer { shard.unlock() }
+        guard let index = shard.table.pointee.find(tag: hash.tag, matches: matches),
+              Store.isExpired(shard.table.pointee[index].deadline, hasReached: hasReached)
+        else { return }
+        removeExpired(index, tag: hash.tag, in: shard)
+    }
+
+    @inline(__always)
+    private func count(hit: Bool, _ counting: ReadCounting, _ thread: ThreadRecord) {
+        switch counting {
+        case .hitsAndMisses: thread.count(hit: hit, miss: !hit, in: identity)
+        case .hitsOnly: if hit { thread.count(hit: true, miss: false, in: identity) }
+        case .nothing: break
+        }
+    }
+
+    /// The read itself, changing nothing in the table but the entry's recency stamp (atomically):
+    /// with the shard's lock held, or as an announced lock-free reader.
+    @inline(__always)
+    private func lookUp(
+        _ hash: KeyHash, in table: borrowing EntryTable, _ shard: Shard, hasReached: (Double) -> Bool,
+        thread: ThreadRecord, _ accept: (any Sendable) -> Bool, matching matches: (String) -> Bool
+    ) -> ReadOutcome {
+        guard let index = table.find(tag: hash.tag, matches: matches) else { return .miss }
+        if Store.isExpired(table[index].deadline, hasReached: hasReached) { return .expired(index) }
+        guard accept(table[index].value) else { return .miss }
+        RecencyClock.touch(
+            table.stamp(at: index), shardClock: shard.counters.pointee.clock, store: shards.clock, thread: thread
+        )
+        return .hit
     }
 
     /// The live value of `key` as a `Value`, made most recently used; `nil` for a miss.
     @inline(__always)
     func get<Value>(
-        _ key: String, _ hash: KeyHash, as type: Value.Type, clock: any CacheClock, counting: Bool = true
+        _ key: String, _ hash: KeyHash, as type: Value.Type, clock: any CacheClock,
+        counting: ReadCounting = .hitsAndMisses
     ) -> Value? {
         var result: Value?
         read(key, hash, clock: clock, counting: counting) { value in
@@ -128,17 +246,19 @@ final class Store: Sendable {
     /// The live value and deadline of `key`, without counting a read or changing recency (an
     /// expired entry met is removed and counted as an expiration).
     func peek(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> (value: any Sendable, deadline: Double)? {
-        shards[hash.shard].withLock { table in
-            guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return nil }
-            return (table[index].value, table[index].deadline)
-        }
+        let shard = shards[hash.shard]
+        shard.lock()
+        defer { shard.unlock() }
+        guard let index = liveIndex(of: key, hash, in: shard, clock: clock) else { return nil }
+        return (shard.table.pointee[index].value, shard.table.pointee[index].deadline)
     }
 
     /// Whether `key` holds a live entry. Recency is not changed; an expired entry is removed.
     func contains(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
-        shards[hash.shard].withLock { table in
-            liveIndex(of: key, hash, in: &table, clock: clock) != nil
-        }
+        let shard = shards[hash.shard]
+        shard.lock()
+        defer { shard.unlock() }
+        return liveIndex(of: key, hash, in: shard, clock: clock) != nil
     }
 
     // MARK: - Writes
@@ -182,7 +302,7 @@ final class Store: Sendable {
         matching matches: (String) -> Bool, key: () -> String
     ) -> Bool {
         let shard = shards[hash.shard]
-        let fast = shard.withLock { table in
+        let fast = shard.withExclusiveLock { table in
             writeLocked(&table, shard, hash, value: value, deadline: deadline, mode: mode, now: now, matching: matches, key: key) {
                 reservePlace(below: limits.maxEntries)
             }
@@ -279,10 +399,19 @@ final class Store: Sendable {
         }
         var orders = Store.recency(in: tables)
         let cutOff = Store.select(victims, smallestOf: &orders)
+        // Concurrent reads can give two entries of a shard one stamp: of those at the cut-off, only
+        // as many as still needed go, the first met in table order.
+        var ties = victims - orders.reduce(0) { $1 < cutOff ? $0 + 1 : $0 }
         for (shard, table) in tables.enumerated() {
             for index in 0..<Int32(table.pointee.records) {
                 let entry = table.pointee[index]
-                guard !entry.isFree, Store.order(entry.stamp, shard: shard) <= cutOff else { continue }
+                guard !entry.isFree else { continue }
+                let order = Store.order(entry.stamp, shard: shard)
+                if order > cutOff { continue }
+                if order == cutOff {
+                    guard ties > 0 else { continue }
+                    ties -= 1
+                }
                 table.pointee.remove(at: index, tag: KeyHash(entry.key).tag)
                 table.pointee.statistics.culled &+= 1
             }
@@ -310,7 +439,8 @@ final class Store: Sendable {
 
     /// Changes the expiry of a live entry without changing its recency (`nil`: remove it).
     func touch(_ key: String, _ hash: KeyHash, deadline: Double?, clock: any CacheClock) -> Bool {
-        shards[hash.shard].withLock { table in
+        let shard = shards[hash.shard]
+        return shard.withExclusiveLock { table in
             guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return false }
             if let deadline {
                 table[index].deadline = deadline
@@ -324,7 +454,8 @@ final class Store: Sendable {
 
     /// Removes `key`. Returns whether it held a live entry.
     func delete(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
-        shards[hash.shard].withLock { table in
+        let shard = shards[hash.shard]
+        return shard.withExclusiveLock { table in
             guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return false }
             table.remove(at: index, tag: hash.tag)
             count.subtract(1, ordering: .relaxed)
@@ -338,7 +469,7 @@ final class Store: Sendable {
         _ key: String, _ hash: KeyHash, clock: any CacheClock, operation: (Int) -> Int?
     ) throws(CacheError) -> Int {
         let shard = shards[hash.shard]
-        return try shard.withLock { (table) throws(CacheError) -> Int in
+        return try shard.withExclusiveLock { (table) throws(CacheError) -> Int in
             guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { throw .keyNotFound(key) }
             guard let value = table[index].value as? Int else { throw .notAnInteger(key) }
             guard let result = operation(value) else { throw .overflow(key) }
@@ -348,8 +479,8 @@ final class Store: Sendable {
         }
     }
 
-    /// The `k`-th smallest of `values` (distinct), so that exactly `k` are at most it; `.max`
-    /// when `k` is not below their count. Reorders `values`.
+    /// The `k`-th smallest of `values` (so that at least `k` are at most it, exactly `k` when they
+    /// are distinct); `.max` when `k` is not below their count. Reorders `values`.
     ///
     /// - Complexity: O(*n*) expected (quickselect, median-of-three pivots); should the pivots be
     ///   unlucky for too long, the rest is sorted, so never worse than O(*n* log *n*).
@@ -390,10 +521,13 @@ final class Store: Sendable {
     // MARK: - Whole store
 
     /// Runs `body` with every shard locked, in index order (the only order in which more than one
-    /// shard lock is ever held, so this cannot deadlock).
+    /// shard lock is ever held, so this cannot deadlock), and exclusive (``Shard/exclusive()``).
     private func withAllShardsLocked<Result>(_ body: ([UnsafeMutablePointer<EntryTable>]) -> Result) -> Result {
         let all = shards.all
-        for shard in all { shard.lock() }
+        for shard in all {
+            shard.lock()
+            shard.exclusive()
+        }
         defer { for shard in all.reversed() { shard.unlock() } }
         return body(all.map(\.table))
     }
@@ -406,24 +540,23 @@ final class Store: Sendable {
     }
 
     var statistics: CacheStatistics {
-        shards.all.reduce(CacheStatistics()) { sum, shard in
-            sum + shard.withLock { table in
-                var statistics = table.statistics
-                statistics.hits = shard.counters.pointee.hits
-                statistics.misses = shard.counters.pointee.misses
-                return statistics
-            }
+        var statistics = shards.all.reduce(CacheStatistics()) { sum, shard in
+            shard.lock()
+            defer { shard.unlock() }
+            return sum + shard.table.pointee.statistics
         }
+        let reads = ThreadRecords.reads(of: identity)
+        let atReset = readsAtReset.withLock { $0 }
+        statistics.hits = reads.hits &- atReset.hits
+        statistics.misses = reads.misses &- atReset.misses
+        return statistics
     }
 
     func resetStatistics() {
         for shard in shards.all {
-            shard.withLock { table in
-                table.statistics = CacheStatistics()
-                shard.counters.pointee.hits = 0
-                shard.counters.pointee.misses = 0
-            }
+            shard.withExclusiveLock { table in table.statistics = CacheStatistics() }
         }
+        readsAtReset.withLock { $0 = ThreadRecords.reads(of: identity) }
     }
 
     // MARK: - Registry
