@@ -28,16 +28,19 @@ import Logging
 /// ``CacheClock``; an expired entry behaves as absent and is removed when an operation meets it.
 ///
 /// **Recency under concurrency.** Least-recently-used order is exact for the operations of one
-/// thread. Uses by several threads are ordered by a Lamport clock: a thread's uses in the order it
-/// made them, a shard's (one of 16, by key hash) in the order its lock admitted them, and
-/// otherwise either way. A task that resumes on another thread between two uses counts as two
+/// thread. Uses by several threads are ordered by a Lamport clock (see the README's "Thread-safety
+/// and performance"): a thread's uses in the order it made them; writes of a shard (one of 16, by
+/// key hash) in the order its lock admitted them; and any use after a use by another thread that
+/// was followed by 64 more of that thread's recency stamps. Closer uses by different threads may be
+/// ordered either way. A task that resumes on another thread between two uses counts as two
 /// threads.
 ///
 /// - Note: Every method is thread-safe. Operations on one key are atomic; multi-key operations
 ///   (`getMany`, `setMany`, `deleteMany`, `incrVersion`) are sequences of single-key operations,
-///   as in Django. A `get` of a live key takes one short lock (of one of 16 shards) and
-///   allocates nothing; besides the lock it writes only the entry it read and memory of its own
-///   thread, so hits on different keys scale with cores.
+///   as in Django. A `get` of a live key allocates nothing. On a shard that is mostly read it takes
+///   no lock and writes only the entry it read (when its recency stamp changes) and memory of its
+///   own thread, so hits scale with cores, on different keys and on one hot key alike; on a shard
+///   that was written recently it takes the shard's lock, until enough reads have passed.
 public final class LocMemCache: Sendable {
     /// The store's name: caches with the same location share entries.
     public let location: String
