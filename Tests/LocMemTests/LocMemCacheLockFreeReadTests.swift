@@ -10,14 +10,8 @@ import Testing
     /// Enough reads of every key that each shard has gone read-biased (it does after 256 locked reads of it).
     private static let warmUpReads = 20_000
 
-    private static func makeCache(
-        _ name: String = #function, maxEntries: Int = 10_000, clock: any CacheClock = MonotonicClock()
-    ) throws -> LocMemCache {
-        try LocMemCache(
-            location: "lock-free-\(name)-\(UInt64.random(in: 0...UInt64.max))",
-            configuration: CacheConfiguration(timeout: nil, maxEntries: maxEntries),
-            clock: clock
-        )
+    private static func unlimited(maxEntries: Int = 10_000) -> CacheConfiguration {
+        CacheConfiguration(timeout: nil, maxEntries: maxEntries)
     }
 
     private static func warmUp(_ cache: LocMemCache, keys: [String]) {
@@ -41,7 +35,7 @@ import Testing
     }
 
     @Test func everyWriteIsSeenByTheNextReadOfAReadBiasedStore() throws {
-        let cache = try Self.makeCache()
+        let cache = try makeCache(Self.unlimited())
         let keys = (0..<64).map { "k\($0)" }
         for (index, key) in keys.enumerated() { cache.set(key, index) }
         Self.warmUp(cache, keys: keys)
@@ -61,7 +55,7 @@ import Testing
     /// read: a reader never sees a serial go back (each read sees the latest write or a later one)
     /// nor a value that is not intact.
     @Test func readersRacingWritersSeeOnlyWholeValuesInWriteOrder() throws {
-        let cache = try Self.makeCache()
+        let cache = try makeCache(Self.unlimited())
         let keys = (0..<16).map { "k\($0)" }
         for key in keys { cache.set(key, Payload(serial: 0)) }
         for round in 0..<Self.warmUpReads { _ = cache.get(keys[round % keys.count], as: Payload.self) }
@@ -106,7 +100,7 @@ import Testing
 
     @Test func anEntryThatExpiresUnderLockFreeReadsIsRemovedAndCounted() throws {
         let clock = ManualClock()
-        let cache = try Self.makeCache(clock: clock)
+        let cache = try makeCache(Self.unlimited(), clock: clock)
         let keys = (0..<32).map { "k\($0)" }
         for (index, key) in keys.enumerated() { cache.set(key, index, timeout: 10) }
         cache.set("forever", -1, timeout: .never)
@@ -126,7 +120,7 @@ import Testing
     /// six stores (more than the slots) read by threads that then exit still add up exactly, and
     /// resetting one store's counts leaves the others' alone.
     @Test func readCountsOfManyStoresAndExitedThreadsAreExact() throws {
-        let caches = try (0..<6).map { try Self.makeCache("counts-\($0)") }
+        let caches = try (0..<6).map { try makeCache(Self.unlimited(), name: "counts-\($0)") }
         for cache in caches {
             for index in 0..<10 { cache.set("k\(index)", index) }
             cache.resetStatistics()
@@ -152,7 +146,7 @@ import Testing
     /// A full store culls while other threads read it without locks: the limit holds, and every
     /// value read is one that was written under that key.
     @Test func cullingWhileReadersSkipTheLockKeepsTheLimitAndTheValues() throws {
-        let cache = try Self.makeCache(maxEntries: 60)
+        let cache = try makeCache(Self.unlimited(maxEntries: 60))
         let keys = (0..<40).map { "k\($0)" }
         for (index, key) in keys.enumerated() { cache.set(key, index) }
         Self.warmUp(cache, keys: keys)
