@@ -18,8 +18,11 @@ swift build --scratch-path "$scratch" --target LocMem \
     -Xswiftc -sanitize=fuzzer -Xswiftc -sanitize=address
 products="$scratch/debug"
 # ld.gold warns about every ASan helper it cannot export; those warnings are noise.
+# LocMem imports the C target CLocMemAtomics (header-only atomics): its module map and headers come along.
 swiftc -sanitize=fuzzer,address -parse-as-library -g -I "$products/Modules" \
+    -Xcc -fmodule-map-file="$products/CLocMemAtomics.build/module.modulemap" -I Sources/CLocMemAtomics/include \
     Scripts/fuzz/FuzzLocMem.swift "$products"/LocMem.build/*.o "$products"/Logging.build/*.o \
+    "$products"/CLocMemAtomics.build/*.o \
     -o "$scratch/fuzz-locmem" 2> >(grep -v "Cannot export local symbol" >&2)
 
 mkdir -p "$scratch/corpus" "$scratch/artifacts"
