@@ -5,9 +5,11 @@ import Synchronization
 /// A few multiplexed connections to one server, opened on demand and re-opened after a failure,
 /// with exponential backoff between failed attempts.
 ///
-/// Each call takes the next connection round-robin (or, from a task running on an event loop of the
-/// pool's group, the connection on that loop); since connections pipeline, many tasks share one,
-/// and the pool only spreads the load over event loops. A connection that failed is replaced
+/// Each slot's connection lives on an event loop chosen when the pool is made. Each call takes the
+/// next connection round-robin, or, from a task running on a slot's event loop (NIO's loops as the
+/// concurrency executor, or a task preferring ``nextTaskExecutor()``), that slot's connection;
+/// since connections pipeline, many tasks share one, and the pool only spreads the load over event
+/// loops. A connection that failed is replaced
 /// on the next call. After a failed connection attempt, calls fail at once with
 /// ``RedisClientError/connectionFailed(address:reason:)`` until the backoff has passed (starting at
 /// ``Options/initialBackoff``, doubling up to ``Options/maximumBackoff``), so that an outage costs
@@ -58,12 +60,29 @@ package final class RedisConnectionPool: Sendable {
     private let state: Mutex<State>
     /// `endpoint.description`, built once rather than per call.
     private let address: String
+    /// Each slot's event loop, chosen once: a slot's connection, and every one replacing it, lives
+    /// there, so that a task preferring the slot's executor keeps finding its connection on its thread.
+    private let executors: [EventLoopTaskExecutor]
+    /// The next slot whose executor ``nextTaskExecutor()`` hands out.
+    private let nextExecutor = Atomic<Int>(0)
 
-    package init(endpoint: RedisEndpoint, options: Options = .init()) {
+    package init(
+        endpoint: RedisEndpoint, options: Options = .init(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         self.endpoint = endpoint
         self.options = options
         self.address = endpoint.description
-        self.state = Mutex(State(slots: Array(repeating: .empty, count: max(1, options.size))))
+        let size = max(1, options.size)
+        self.state = Mutex(State(slots: Array(repeating: .empty, count: size)))
+        self.executors = (0..<size).map { _ in EventLoopTaskExecutor(group.next()) }
+    }
+
+    /// The executor of a slot's event loop, the slots taken in turn: a task that prefers it is
+    /// resumed by its replies on the thread that read them, and writes its commands there (see
+    /// ``EventLoopTaskExecutor``). Taken in turn so that tasks spread over the pool's loops.
+    package func nextTaskExecutor() -> EventLoopTaskExecutor {
+        executors[(nextExecutor.wrappingAdd(1, ordering: .relaxed).oldValue & .max) % executors.count]
     }
 
     /// Sends one command on a pool connection. See ``RedisConnection/send(_:)``.
@@ -96,15 +115,16 @@ package final class RedisConnectionPool: Sendable {
         let address = address
         let step: Step = state.withLock { state in
             if state.closed { return .fail(.connectionFailed(address: address, reason: "the cache was closed")) }
-            // A task already running on a connection's event loop (NIO as the concurrency executor)
-            // uses that connection: the write and the wake-up for the reply stay on this thread.
-            for slot in state.slots {
-                if case .ready(let connection) = slot, connection.eventLoop.inEventLoop, connection.isActive {
-                    return .use(connection)
-                }
+            // A task already running on a slot's event loop (NIO as the concurrency executor, or a
+            // task preferring `nextTaskExecutor()`) uses that slot's connection, opening it if need
+            // be: the write and the wake-up for the reply stay on this thread.
+            let index: Int
+            if let local = executors.firstIndex(where: { $0.eventLoop.inEventLoop }) {
+                index = local
+            } else {
+                index = state.next
+                state.next = (state.next + 1) % state.slots.count
             }
-            let index = state.next
-            state.next = (state.next + 1) % state.slots.count
             switch state.slots[index] {
             case .ready(let connection) where connection.isActive:
                 return .use(connection)
@@ -118,7 +138,8 @@ package final class RedisConnectionPool: Sendable {
                             address: address, reason: "\(backoff.reason); next attempt in \(max(milliseconds, 1)) ms"
                         ))
                 }
-                let future = RedisConnection.connect(to: endpoint, options: options.connection)
+                let future = RedisConnection.connect(
+                    to: endpoint, options: options.connection, on: executors[index].eventLoop)
                 state.slots[index] = .connecting(future)
                 return .wait(future, index: index)
             }
