@@ -47,13 +47,15 @@ struct Shard {
         base.assumingMemoryBound(to: _MutexHandle.self)
     }
 
-    /// The table; only to be used between `lock()` and `unlock()`.
+    /// The table: changed only under the lock after ``exclusive()``; read under the lock, or
+    /// without it by a reader announced in its ``ThreadRecord`` while the shard is read-biased.
     @inline(__always)
     var table: UnsafeMutablePointer<EntryTable> {
         (base + Shard.tableOffset).assumingMemoryBound(to: EntryTable.self)
     }
 
-    /// The counters; only to be used between `lock()` and `unlock()`.
+    /// The counters: changed only under the lock (the clock only after ``exclusive()``); the clock
+    /// is read by lock-free readers too.
     @inline(__always)
     var counters: UnsafeMutablePointer<ShardCounters> {
         (base + Shard.countersOffset).assumingMemoryBound(to: ShardCounters.self)
