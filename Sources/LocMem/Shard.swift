@@ -18,7 +18,8 @@ import Synchronization
 /// word and waits until no thread announces the shard: so a lock-free reader never meets a change
 /// half made, nor a key or value freed under it. Clearing the word is the costly part (a look at
 /// every thread's record), so after it the shard stays locked for reads until
-/// ``Shard/biasCountdown`` locked reads have passed, then the next locked read sets the word again.
+/// ``Shard/biasCountdown`` locked reads (more with many threads) have passed, then the next locked
+/// read sets the word again.
 /// A shard that is written often thus stays locked, as before, and one that is mostly read goes
 /// lock-free.
 ///
@@ -31,7 +32,8 @@ struct Shard {
     static let countersOffset = MemoryLayout<_MutexHandle>.stride
     static let readBiasOffset = (countersOffset + MemoryLayout<ShardCounters>.stride + 7) / 8 * 8
     static let tableOffset = roundUp(readBiasOffset + MemoryLayout<UInt64>.stride)
-    /// Locked reads after the read bias was cleared before one sets it again.
+    /// Locked reads after the read bias was cleared before one sets it again: at least this many,
+    /// and 16 per thread record the revocation looked at.
     static let biasCountdown = 256
     /// Bytes per shard, whole cache lines, so that two shards never share one.
     static let stride = roundUp(tableOffset + MemoryLayout<EntryTable>.stride)
@@ -89,8 +91,11 @@ struct Shard {
     @inline(never)
     private func revokeReadBias() {
         locmem_store_seq_cst_u64(readBias, 0)
-        ThreadRecords.waitForReaders(of: identity)
-        counters.pointee.biasCountdown = Shard.biasCountdown
+        let records = ThreadRecords.waitForReaders(of: identity)
+        // The look at every thread's record is what a revocation costs: the more threads, the longer
+        // the shard stays locked after one, so that revocations cost each locked read a few
+        // nanoseconds at most (about one record, one cache line, per 16 locked reads).
+        counters.pointee.biasCountdown = Swift.max(Shard.biasCountdown, records &* 16)
     }
 
     /// Counts a locked read while the bias is off; the last of ``biasCountdown`` sets it again.

@@ -167,7 +167,10 @@ enum ThreadRecords {
     /// Returns once no thread reads the shard at `shard` without its lock. The caller holds that
     /// shard's lock and has just turned its read bias off, so no new lock-free read of it begins;
     /// those under way are a few hundred instructions, and none waits for anything.
-    static func waitForReaders(of shard: UInt64) {
+    ///
+    /// - Returns: How many thread records it looked at.
+    @discardableResult
+    static func waitForReaders(of shard: UInt64) -> Int {
         registry.withLock { registry in
             for record in registry.records {
                 var spins = 0
@@ -176,6 +179,7 @@ enum ThreadRecords {
                     if spins & 63 == 0 { sched_yield() }
                 }
             }
+            return registry.records.count
         }
     }
 }

@@ -7,8 +7,9 @@ import Testing
 /// these tests drive stores into that state with many reads, then write, expire and count while
 /// other threads read, and check that nothing a lock-free reader sees is stale, torn or freed.
 @Suite struct LocMemCacheLockFreeReadTests {
-    /// Enough reads of every key that each shard has gone read-biased (it does after 256 locked reads of it).
-    private static let warmUpReads = 20_000
+    /// Enough reads of every key that each shard has gone read-biased (it does after 256 locked reads
+    /// of it, or 16 per live thread if more: the test process has a few dozen threads).
+    private static let warmUpReads = 100_000
 
     private static func unlimited(maxEntries: Int = 10_000) -> CacheConfiguration {
         CacheConfiguration(timeout: nil, maxEntries: maxEntries)
