@@ -50,10 +50,20 @@ public struct MonotonicClock: CacheClock {
     /// clock, a few milliseconds behind the precise one at most, proves a deadline further
     /// ahead than that margin unreached; only a deadline within it needs the precise clock.
     public func hasReached(_ deadline: Double) -> Bool {
+        MonotonicClock.hasReached(deadline)
+    }
+
+    /// ``hasReached(_:)``, for the cache's hit path. The coarse clock's whole seconds plus one are
+    /// never behind it, so the common case (a deadline more than a second and the margin ahead)
+    /// needs no conversion of its nanoseconds.
+    @inline(__always)
+    static func hasReached(_ deadline: Double) -> Bool {
         #if os(Linux)
-        if deadline > MonotonicClock.read(CLOCK_MONOTONIC_COARSE) + MonotonicClock.coarseMargin { return false }
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &spec)
+        if deadline > Double(spec.tv_sec) + (1 + coarseMargin) { return false }
         #endif
-        return deadline <= now()
+        return deadline <= read(CLOCK_MONOTONIC)
     }
 
     /// Well above the coarse clock's resolution (one kernel tick: 1 to 10 ms).

@@ -91,6 +91,14 @@ struct EntryTable: ~Copyable {
             .assumingMemoryBound(to: UInt64.self)
     }
 
+    /// The address of the value of the record at `index`, for a reader that opens it in place
+    /// (passing `self[index].value` to a closure would copy the existential first).
+    @inline(__always)
+    func value(at index: Int32) -> UnsafePointer<any Sendable> {
+        UnsafePointer((UnsafeMutableRawPointer(slab.unsafelyUnwrapped + Int(index)) + MemoryLayout<Entry>.offset(of: \Entry.value)!)
+            .assumingMemoryBound(to: (any Sendable).self))
+    }
+
     // MARK: - Insertion and removal
 
     /// Adds an entry for `key`, which must not be present, stamped as used at `stamp`.

@@ -9,29 +9,24 @@ import Darwin
 /// Where a final key lives in a ``Store``: its shard and the 32-bit tag its shard's table indexes.
 ///
 /// Computed once per operation, outside any lock, by hashing the key's UTF-8 bytes with
-/// SipHash-1-3 under a per-process random key (``SipHash13``): the standard library's `Hasher`
-/// algorithm, so no hash flooding from chosen keys. Because the hash is over bytes, a read can locate the default key function's key from its
-/// bytes on the stack (``InlineKey``) without building the string. Keys compare by their UTF-8
-/// bytes too, as in Python, memcached and Redis.
+/// ``FoldHash`` under a per-process random seed, so that keys chosen to collide on one machine do
+/// not collide in another process. Because the hash is over bytes, a read can locate the default
+/// key function's key from its bytes on the stack (``InlineKey``) without building the string.
+/// Keys compare by their UTF-8 bytes too, as in Python, memcached and Redis.
 struct KeyHash {
     let shard: Int
     let tag: UInt32
 
     @inline(__always)
     init(_ key: String) {
-        self = KeyBytes.with(key) { KeyHash(bytes: $0) }
+        self = KeyBytes.with(key) { KeyHash(bytes: $0, seed: FoldHash.processSeed) }
     }
 
+    /// The hash of `bytes` under `seed` (``Store/hashSeed``, the process seed kept where a hit reads
+    /// it without a lazy global's check).
     @inline(__always)
-    init(bytes: UnsafeRawBufferPointer) {
-        self.init(hash: SipHash13.hash(bytes, key: SipHash13.processKey))
-    }
-
-    /// The hash of `bytes`, which may be read in whole 8-byte words past their end (an
-    /// ``InlineKey``'s buffer).
-    @inline(__always)
-    init(paddedBytes bytes: UnsafeRawBufferPointer) {
-        self.init(hash: SipHash13.hash(bytes, key: SipHash13.processKey, readsPastEnd: true))
+    init(bytes: UnsafeRawBufferPointer, seed: FoldHash.Seed) {
+        self.init(hash: FoldHash.hash(bytes, seed: seed))
     }
 
     @inline(__always)
@@ -41,91 +36,72 @@ struct KeyHash {
     }
 }
 
-/// SipHash-1-3 (Aumasson and Bernstein; one compression round, three finalization rounds), as
-/// the standard library's `Hasher` computes it, written out for the short byte strings of cache
-/// keys: `Hasher` buffers its input through calls into the runtime, about twice the instructions
-/// for a 16-byte key.
+/// The keys' hash: the folded multiply of foldhash (Orson Peters; the default hasher of Rust's
+/// `hashbrown`), for short byte strings, under a 256-bit seed drawn once per process.
 ///
-/// Flooding resistance is SipHash's: the key is 128 random bits drawn once per process, so
-/// colliding keys cannot be chosen without it.
-enum SipHash13 {
-    /// The per-process key, from the system's random number generator.
-    static let processKey: (UInt64, UInt64) = {
+/// A folded multiply is the 128-bit product of two words folded to 64 bits (`low ^ high`). Keys
+/// of up to 16 bytes are read as two words (overlapping, so every byte counts and nothing past the
+/// end is read), each XORed with a seed word, multiplied and folded; longer keys fold 16 bytes at
+/// a time, then their last 16; the length goes into the first word, and a last folded multiply by
+/// a seed word mixes every bit into the shard and tag. About 25 instructions for an 11-byte key,
+/// against about 130 for SipHash-1-3 (the standard library's `Hasher`), which LocMem used before.
+///
+/// **Flooding.** Keys can be chosen by whoever sends a web server its requests, and keys that all
+/// land in one slot would make every operation on them linear. Without the seed, which never
+/// leaves the process, colliding keys cannot be computed in advance: `KeyHashTests` builds a flood
+/// for a known seed and checks that it spreads under the process's. This is foldhash's guarantee,
+/// not SipHash's: SipHash is a pseudorandom function, which holds even against an attacker who
+/// sees hash values; a folded multiply is not, so the seed must not be exposed. LocMem exposes
+/// neither hashes nor table positions, and no iteration order.
+enum FoldHash {
+    typealias Seed = (UInt64, UInt64, UInt64, UInt64)
+
+    /// The per-process seed, from the system's random number generator.
+    static let processSeed: Seed = {
         var generator = SystemRandomNumberGenerator()
-        return (generator.next(), generator.next())
+        return (generator.next(), generator.next(), generator.next(), generator.next())
     }()
 
-    /// SipHash-1-3 of `bytes` under `key`. With `readsPastEnd`, the last 1 to 7 bytes are read
-    /// as one word (and the bytes past the end masked off), so the buffer must extend to a
-    /// multiple of 8 bytes.
+    /// The hash of `bytes` under `seed`. Reads only the bytes of the buffer.
     @inline(__always)
-    static func hash(_ bytes: UnsafeRawBufferPointer, key: (UInt64, UInt64), readsPastEnd: Bool = false) -> UInt64 {
-        hash(bytes, key: key, compressionRounds: 1, finalizationRounds: 3, readsPastEnd: readsPastEnd)
-    }
-
-    /// SipHash-*c*-*d*: generic in the rounds so that it can be checked against the reference
-    /// SipHash-2-4 test vectors.
-    @inline(__always)
-    static func hash(
-        _ bytes: UnsafeRawBufferPointer, key: (UInt64, UInt64), compressionRounds: Int, finalizationRounds: Int,
-        readsPastEnd: Bool = false
-    ) -> UInt64 {
-        var state = (
-            key.0 ^ 0x736F_6D65_7073_6575, key.1 ^ 0x646F_7261_6E64_6F6D,
-            key.0 ^ 0x6C79_6765_6E65_7261, key.1 ^ 0x7465_6462_7974_6573
-        )
+    static func hash(_ bytes: UnsafeRawBufferPointer, seed: Seed) -> UInt64 {
         let count = bytes.count
-        var offset = 0
+        var s0 = seed.0 &+ UInt64(truncatingIfNeeded: count)
+        var s1 = seed.1
         if let base = bytes.baseAddress {
-            while offset &+ 8 <= count {
-                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                state.3 ^= word
-                for _ in 0..<compressionRounds { round(&state) }
-                state.0 ^= word
-                offset &+= 8
+            if count <= 16 {
+                if count >= 8 {
+                    s0 ^= base.loadUnaligned(as: UInt64.self)
+                    s1 ^= base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+                } else if count >= 4 {
+                    s0 ^= UInt64(base.loadUnaligned(as: UInt32.self))
+                    s1 ^= UInt64(base.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self))
+                } else if count > 0 {
+                    // 1 to 3 bytes: the first, the middle and the last cover them all.
+                    s0 ^= UInt64(base.load(as: UInt8.self))
+                    s1 ^= UInt64(base.load(fromByteOffset: count &- 1, as: UInt8.self)) &<< 8
+                        | UInt64(base.load(fromByteOffset: count &>> 1, as: UInt8.self))
+                }
+            } else {
+                var offset = 0
+                while offset &+ 16 < count {
+                    let low = base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                    let high = base.loadUnaligned(fromByteOffset: offset &+ 8, as: UInt64.self)
+                    s0 = foldedMultiply(s0 ^ low, seed.2 ^ high)
+                    offset &+= 16
+                }
+                s0 ^= base.loadUnaligned(fromByteOffset: count &- 16, as: UInt64.self)
+                s1 ^= base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
             }
         }
-        // The last 0 to 7 bytes, little-endian, with the length's low byte on top.
-        var last = UInt64(truncatingIfNeeded: count) &<< 56
-        if readsPastEnd, offset < count, let base = bytes.baseAddress {
-            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            last |= word & (1 &<< (UInt64(truncatingIfNeeded: count &- offset) &* 8) &- 1)
-        } else {
-            var shift: UInt64 = 0
-            while offset < count {
-                last |= UInt64(bytes[offset]) &<< shift
-                shift &+= 8
-                offset &+= 1
-            }
-        }
-        state.3 ^= last
-        for _ in 0..<compressionRounds { round(&state) }
-        state.0 ^= last
-        state.2 ^= 0xFF
-        for _ in 0..<finalizationRounds { round(&state) }
-        return state.0 ^ state.1 ^ state.2 ^ state.3
+        return foldedMultiply(foldedMultiply(s0, s1), seed.3)
     }
 
+    /// The full 128-bit product of `x` and `y`, its halves XORed.
     @inline(__always)
-    private static func round(_ v: inout (UInt64, UInt64, UInt64, UInt64)) {
-        v.0 &+= v.1
-        v.1 = v.1.rotated(13) ^ v.0
-        v.0 = v.0.rotated(32)
-        v.2 &+= v.3
-        v.3 = v.3.rotated(16) ^ v.2
-        v.0 &+= v.3
-        v.3 = v.3.rotated(21) ^ v.0
-        v.2 &+= v.1
-        v.1 = v.1.rotated(17) ^ v.2
-        v.2 = v.2.rotated(32)
-    }
-}
-
-extension UInt64 {
-    /// Rotated left by `count` bits.
-    @inline(__always)
-    fileprivate func rotated(_ count: UInt64) -> UInt64 {
-        self &<< count | self &>> (64 &- count)
+    static func foldedMultiply(_ x: UInt64, _ y: UInt64) -> UInt64 {
+        let (high, low) = x.multipliedFullWidth(by: y)
+        return low ^ high
     }
 }
 
@@ -262,8 +238,7 @@ struct InlineKey {
         return true
     }
 
-    /// Calls `body` with the bytes written, in place. The buffer extends past them to a multiple
-    /// of 8 bytes (``KeyHash/init(paddedBytes:)``).
+    /// Calls `body` with the bytes written, in place.
     @inline(__always)
     mutating func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         let count = count

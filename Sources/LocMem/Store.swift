@@ -33,6 +33,8 @@ final class Store: Sendable {
     let count = Atomic<Int>(0)
     /// ``ThreadRecords/key``, kept here so that a hit reads it without a lazy global's check.
     private let recordKey = ThreadRecords.key
+    /// ``FoldHash/processSeed``, kept here so that a hit reads it without a lazy global's check.
+    let hashSeed = FoldHash.processSeed
     /// Who this store is in the threads' read counts.
     private let identity: StoreIdentity
     /// The read counts (``ThreadRecords/reads(of:)``) at the last ``resetStatistics()``.
@@ -132,7 +134,7 @@ final class Store: Sendable {
     @inline(__always)
     func read(
         _ key: String, _ hash: KeyHash, clock: any CacheClock, counting: ReadCounting = .hitsAndMisses,
-        _ accept: (any Sendable) -> Bool
+        _ accept: (UnsafePointer<any Sendable>) -> Bool
     ) {
         read(hash, hasReached: { clock.hasReached($0) }, counting: counting, accept) {
             KeyBytes.equal($0, key)
@@ -145,7 +147,7 @@ final class Store: Sendable {
     @inline(always)
     func read(
         _ hash: KeyHash, hasReached: (Double) -> Bool, counting: ReadCounting = .hitsAndMisses,
-        _ accept: (any Sendable) -> Bool, matching matches: (String) -> Bool
+        _ accept: (UnsafePointer<any Sendable>) -> Bool, matching matches: (String) -> Bool
     ) {
         let shard = shards[hash.shard]
         let thread = ThreadRecords.current(recordKey)
@@ -218,11 +220,11 @@ final class Store: Sendable {
     @inline(__always)
     private func lookUp(
         _ hash: KeyHash, in table: borrowing EntryTable, _ shard: Shard, hasReached: (Double) -> Bool,
-        thread: ThreadRecord, _ accept: (any Sendable) -> Bool, matching matches: (String) -> Bool
+        thread: ThreadRecord, _ accept: (UnsafePointer<any Sendable>) -> Bool, matching matches: (String) -> Bool
     ) -> ReadOutcome {
         guard let index = table.find(tag: hash.tag, matches: matches) else { return .miss }
         if Store.isExpired(table[index].deadline, hasReached: hasReached) { return .expired(index) }
-        guard accept(table[index].value) else { return .miss }
+        guard accept(table.value(at: index)) else { return .miss }
         RecencyClock.touch(
             table.stamp(at: index), shardClock: shard.counters.pointee.clock, store: shards.clock, thread: thread
         )
@@ -237,7 +239,7 @@ final class Store: Sendable {
     ) -> Value? {
         var result: Value?
         read(key, hash, clock: clock, counting: counting) { value in
-            result = value as? Value
+            result = value.pointee as? Value
             return result != nil
         }
         return result
