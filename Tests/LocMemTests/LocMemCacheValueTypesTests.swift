@@ -23,6 +23,15 @@ import Testing
     struct WeakHolder: @unchecked Sendable {
         weak var target: Leaf?
     }
+    /// Raw-layout storage (`InlineArray`), in a type of its own for `Equatable`.
+    struct InlineArrayBox: Sendable, Equatable {
+        var elements: InlineArray<3, Int>
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.elements.indices.allSatisfy { lhs.elements[$0] == rhs.elements[$0] } }
+    }
+    struct InlineStrings: Sendable, Equatable {
+        var elements: InlineArray<2, String>
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.elements.indices.allSatisfy { lhs.elements[$0] == rhs.elements[$0] } }
+    }
     enum Shape: Sendable, Equatable { case point, circle(radius: Double), polygon([Int]) }
 
     /// Stores `value` under a fresh key and checks `get`, `getOrSet` and `getMany` as its own type.
@@ -47,6 +56,8 @@ import Testing
         Self.roundTrip(OverAligned(vector: [1, 2, 3, 4], tag: 9), in: cache)  // 16-byte aligned: boxed
         Self.roundTrip(SIMD2<Double>(1, 2), in: cache)
         Self.roundTrip(UInt128(1) << 100, in: cache)
+        Self.roundTrip(InlineArrayBox(elements: [1, 2, 3]), in: cache)  // raw layout, 24 bytes: in the buffer
+        Self.roundTrip(InlineStrings(elements: ["a", String(repeating: "b", count: 30)]), in: cache)  // 32 bytes
         Self.roundTrip([1, 2, 3], in: cache)
         Self.roundTrip(["a": 1], in: cache)
         Self.roundTrip(Shape.point, in: cache)
