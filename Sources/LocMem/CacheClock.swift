@@ -53,7 +53,7 @@ public struct MonotonicClock: CacheClock {
         MonotonicClock.hasReached(deadline)
     }
 
-    /// ``hasReached(_:)``, for the cache's hit path. The coarse clock's whole seconds plus one are
+    /// ``hasReached(_:)``, for ``ExpiryClock``. The coarse clock's whole seconds plus one are
     /// never behind it, so the common case (a deadline more than a second and the margin ahead)
     /// needs no conversion of its nanoseconds.
     @inline(__always)
@@ -74,6 +74,36 @@ public struct MonotonicClock: CacheClock {
         var spec = timespec()
         clock_gettime(clock, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1_000_000_000
+    }
+}
+
+/// The clock a cache judges expiry by, as its operations use it: the system's ``MonotonicClock``
+/// read directly, any other ``CacheClock`` through its protocol.
+///
+/// A cache on the default clock (nearly every cache outside tests) thus opens no existential on a
+/// read's expiry check or a write's deadline; one `nil` check picks the path.
+struct ExpiryClock: Sendable {
+    /// The caller's clock.
+    private let clock: any CacheClock
+    /// Whether `clock` is the system's ``MonotonicClock``, read directly then. (A flag beside the
+    /// existential rather than an optional one: unwrapping an optional existential copies it.)
+    private let isSystemClock: Bool
+
+    init(_ clock: any CacheClock) {
+        self.clock = clock
+        isSystemClock = clock is MonotonicClock
+    }
+
+    /// ``CacheClock/now()``.
+    @inline(__always)
+    func now() -> Double {
+        isSystemClock ? MonotonicClock.read(CLOCK_MONOTONIC) : clock.now()
+    }
+
+    /// ``CacheClock/hasReached(_:)``.
+    @inline(__always)
+    func hasReached(_ deadline: Double) -> Bool {
+        isSystemClock ? MonotonicClock.hasReached(deadline) : clock.hasReached(deadline)
     }
 }
 

@@ -87,16 +87,21 @@ struct EntryTable: ~Copyable {
     /// of readers that may use the entry at the same moment (``RecencyClock/touch(_:shardClock:store:thread:)``).
     @inline(__always)
     func stamp(at index: Int32) -> UnsafeMutablePointer<UInt64> {
-        (UnsafeMutableRawPointer(slab.unsafelyUnwrapped + Int(index)) + MemoryLayout<Entry>.offset(of: \Entry.stamp)!)
-            .assumingMemoryBound(to: UInt64.self)
+        address(of: \.stamp, at: index)
     }
 
-    /// The address of the value of the record at `index`, for a reader that opens it in place
+    /// The address of the value of the record at `index`, for a reader that reads it in place
     /// (passing `self[index].value` to a closure would copy the existential first).
     @inline(__always)
     func value(at index: Int32) -> UnsafePointer<any Sendable> {
-        UnsafePointer((UnsafeMutableRawPointer(slab.unsafelyUnwrapped + Int(index)) + MemoryLayout<Entry>.offset(of: \Entry.value)!)
-            .assumingMemoryBound(to: (any Sendable).self))
+        UnsafePointer(address(of: \.value, at: index))
+    }
+
+    /// The address of one field of the record at `index` (the offset is a constant once compiled).
+    @inline(__always)
+    private func address<Field>(of field: KeyPath<Entry, Field>, at index: Int32) -> UnsafeMutablePointer<Field> {
+        (UnsafeMutableRawPointer(slab.unsafelyUnwrapped + Int(index)) + MemoryLayout<Entry>.offset(of: field)!)
+            .assumingMemoryBound(to: Field.self)
     }
 
     // MARK: - Insertion and removal

@@ -17,13 +17,7 @@ struct KeyHash {
     let shard: Int
     let tag: UInt32
 
-    @inline(__always)
-    init(_ key: String) {
-        self = KeyBytes.with(key) { KeyHash(bytes: $0, seed: FoldHash.processSeed) }
-    }
-
-    /// The hash of `bytes` under `seed` (``Store/hashSeed``, the process seed kept where a hit reads
-    /// it without a lazy global's check).
+    /// The hash of `bytes` under `seed` (a store's copy of the process seed: see ``Store/hash(bytes:)``).
     @inline(__always)
     init(bytes: UnsafeRawBufferPointer, seed: FoldHash.Seed) {
         self.init(hash: FoldHash.hash(bytes, seed: seed))

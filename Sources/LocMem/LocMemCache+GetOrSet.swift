@@ -42,7 +42,7 @@ extension LocMemCache {
     func _load<V: Sendable, E: Error>(
         finalKey: String, timeout: CacheTimeout, _ makeValue: () throws(E) -> V
     ) throws(E) -> V {
-        let hash = KeyHash(finalKey)
+        let hash = store.hash(finalKey)
         let flightKey = FlightKey(store: ObjectIdentifier(store), key: finalKey)
         if Self.flightsLedHere.contains(flightKey) {
             return try loadAndStore(finalKey, timeout: timeout, makeValue)
@@ -87,7 +87,7 @@ extension LocMemCache {
         default makeValue: @Sendable () async throws -> V
     ) async throws -> V {
         let finalKey = makeValidatedKey(key, version: version)
-        let hash = KeyHash(finalKey)
+        let hash = store.hash(finalKey)
         if let value = store.get(finalKey, hash, as: V.self, clock: clock) { return value }
         let flightKey = FlightKey(store: ObjectIdentifier(store), key: finalKey)
         if Self.flightsLedHere.contains(flightKey) {

@@ -32,15 +32,15 @@ extension LocMemCache {
 
     private func moveVersion(_ key: String, from current: Int, to target: Int) throws(CacheError) -> Int {
         let oldKey = makeValidatedKey(key, version: current)
-        guard let (value, deadline) = store.peek(oldKey, KeyHash(oldKey), clock: clock) else {
+        guard let (value, deadline) = store.peek(oldKey, store.hash(oldKey), clock: clock) else {
             throw .keyNotFound(oldKey)
         }
         guard target != current else { return current }
         let newKey = makeValidatedKey(key, version: target)
         // The old entry goes first, so that the move never culls an entry to make room for itself.
-        _ = store.delete(oldKey, KeyHash(oldKey), clock: clock)
+        _ = store.delete(oldKey, store.hash(oldKey), clock: clock)
         store.write(
-            newKey, KeyHash(newKey), value: value, deadline: deadline, mode: .set, now: clock.now(),
+            newKey, store.hash(newKey), value: value, deadline: deadline, mode: .set, now: clock.now(),
             limits: limits
         )
         return target

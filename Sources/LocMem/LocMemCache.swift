@@ -46,10 +46,7 @@ public final class LocMemCache: Sendable {
     public let location: String
     /// This instance's settings (prefix, version, key function, limits, default timeout).
     public let configuration: CacheConfiguration
-    let clock: any CacheClock
-    /// Whether `clock` is the system's ``MonotonicClock``: then a read asks it directly, without
-    /// opening the existential (about 15 instructions per hit).
-    private let clockIsMonotonic: Bool
+    let clock: ExpiryClock
     let store: Store
     let limits: Store.Limits
     private let logger: Logger
@@ -74,8 +71,7 @@ public final class LocMemCache: Sendable {
         try configuration.validate()
         self.location = location
         self.configuration = configuration
-        self.clock = clock
-        self.clockIsMonotonic = clock is MonotonicClock
+        self.clock = ExpiryClock(clock)
         self.store = Store.named(location)
         self.limits = Store.Limits(maxEntries: configuration.maxEntries, cullFrequency: configuration.cullFrequency)
         self.logger = Logger(label: "LocMem")
@@ -162,8 +158,9 @@ public final class LocMemCache: Sendable {
     /// fixes (docs/ABI/TypeLayout.rst): a three-word buffer, then the type's metadata. A value of
     /// at most three words, word-aligned and bitwise takable lies in the buffer; any other in a heap
     /// box the buffer's first word points to, after the box's two-word header rounded up to the
-    /// value's alignment. `LocMemCacheValueTypesTests` checks both against `as?` for every kind of
-    /// type (small, large, over-aligned, not bitwise takable, classes, optionals, existentials).
+    /// value's alignment. `LocMemCacheValueTypesTests` reads back every kind of type through both
+    /// (small, large, over-aligned, not bitwise takable, raw layout, classes, optionals) and the
+    /// `as?` path (another type, a supertype, an existential).
     @inlinable
     package static func _cast<V>(_ stored: UnsafePointer<any Sendable>, to type: V.Type) -> V? {
         let container = UnsafeRawPointer(stored)
@@ -214,15 +211,13 @@ public final class LocMemCache: Sendable {
     ) {
         guard var inlineKey = inlineKey(version: version, appending: append) else {
             let finalKey = makeValidatedKey(key(), version: version)
-            store.read(finalKey, KeyHash(finalKey), clock: clock, counting: counting, accept)
+            store.read(finalKey, store.hash(finalKey), clock: clock, counting: counting, accept)
             return
         }
         inlineKey.withBytes { bytes in
             store.read(
-                KeyHash(bytes: bytes, seed: store.hashSeed), hasReached: { deadline in
-                    clockIsMonotonic ? MonotonicClock.hasReached(deadline) : clock.hasReached(deadline)
-                },
-                counting: counting, accept
+                store.hash(bytes: bytes), hasReached: { clock.hasReached($0) }, counting: counting,
+                accept
             ) { stored in
                 KeyBytes.with(stored) { KeyBytes.equal($0, bytes) }
             }
@@ -296,7 +291,7 @@ public final class LocMemCache: Sendable {
         let now = clock.now()
         return inlineKey.withBytes { bytes in
             store.write(
-                KeyHash(bytes: bytes, seed: store.hashSeed), value: value, deadline: deadline(for: timeout, now: now), mode: mode,
+                store.hash(bytes: bytes), value: value, deadline: deadline(for: timeout, now: now), mode: mode,
                 now: now, limits: limits,
                 matching: { stored in KeyBytes.with(stored) { KeyBytes.equal($0, bytes) } },
                 key: { String(decoding: bytes, as: UTF8.self) }
@@ -308,7 +303,7 @@ public final class LocMemCache: Sendable {
     func write(_ finalKey: String, _ value: any Sendable, timeout: CacheTimeout, mode: Store.WriteMode) -> Bool {
         let now = clock.now()
         return store.write(
-            finalKey, KeyHash(finalKey), value: value, deadline: deadline(for: timeout, now: now), mode: mode,
+            finalKey, store.hash(finalKey), value: value, deadline: deadline(for: timeout, now: now), mode: mode,
             now: now, limits: limits
         )
     }
@@ -321,7 +316,7 @@ public final class LocMemCache: Sendable {
     @discardableResult
     public func touch(_ key: String, timeout: CacheTimeout = .default, version: Int? = nil) -> Bool {
         let finalKey = makeValidatedKey(key, version: version)
-        return store.touch(finalKey, KeyHash(finalKey), deadline: deadline(for: timeout, now: clock.now()), clock: clock)
+        return store.touch(finalKey, store.hash(finalKey), deadline: deadline(for: timeout, now: clock.now()), clock: clock)
     }
 
     /// Removes `key`. Django's `delete`.
@@ -331,13 +326,13 @@ public final class LocMemCache: Sendable {
     @discardableResult
     public func delete(_ key: String, version: Int? = nil) -> Bool {
         let finalKey = makeValidatedKey(key, version: version)
-        return store.delete(finalKey, KeyHash(finalKey), clock: clock)
+        return store.delete(finalKey, store.hash(finalKey), clock: clock)
     }
 
     /// Whether `key` holds a live value. Django's `has_key`; recency is not changed.
     public func hasKey(_ key: String, version: Int? = nil) -> Bool {
         let finalKey = makeValidatedKey(key, version: version)
-        return store.contains(finalKey, KeyHash(finalKey), clock: clock)
+        return store.contains(finalKey, store.hash(finalKey), clock: clock)
     }
 
     /// Adds `delta` to the `Int` stored under `key`, atomically. Django's `incr`.
@@ -351,7 +346,7 @@ public final class LocMemCache: Sendable {
     @discardableResult
     public func incr(_ key: String, by delta: Int = 1, version: Int? = nil) throws(CacheError) -> Int {
         let finalKey = makeValidatedKey(key, version: version)
-        return try store.adjust(finalKey, KeyHash(finalKey), clock: clock) { value in
+        return try store.adjust(finalKey, store.hash(finalKey), clock: clock) { value in
             let (result, overflow) = value.addingReportingOverflow(delta)
             return overflow ? nil : result
         }
@@ -363,7 +358,7 @@ public final class LocMemCache: Sendable {
     @discardableResult
     public func decr(_ key: String, by delta: Int = 1, version: Int? = nil) throws(CacheError) -> Int {
         let finalKey = makeValidatedKey(key, version: version)
-        return try store.adjust(finalKey, KeyHash(finalKey), clock: clock) { value in
+        return try store.adjust(finalKey, store.hash(finalKey), clock: clock) { value in
             let (result, overflow) = value.subtractingReportingOverflow(delta)
             return overflow ? nil : result
         }

@@ -34,7 +34,7 @@ final class Store: Sendable {
     /// ``ThreadRecords/key``, kept here so that a hit reads it without a lazy global's check.
     private let recordKey = ThreadRecords.key
     /// ``FoldHash/processSeed``, kept here so that a hit reads it without a lazy global's check.
-    let hashSeed = FoldHash.processSeed
+    private let hashSeed = FoldHash.processSeed
     /// Who this store is in the threads' read counts.
     private let identity: StoreIdentity
     /// The read counts (``ThreadRecords/reads(of:)``) at the last ``resetStatistics()``.
@@ -56,6 +56,19 @@ final class Store: Sendable {
         shards.deallocate()
     }
 
+    /// Where `key` lives in this store. Every operation hashes through here (or `hash(bytes:)`), so
+    /// that one seed places every key.
+    @inline(__always)
+    func hash(_ key: String) -> KeyHash {
+        KeyBytes.with(key) { hash(bytes: $0) }
+    }
+
+    /// Where the key with these UTF-8 bytes lives in this store.
+    @inline(__always)
+    func hash(bytes: UnsafeRawBufferPointer) -> KeyHash {
+        KeyHash(bytes: bytes, seed: hashSeed)
+    }
+
     /// The recency stamp for a write to an entry of `shard`; taken under its lock, exclusive.
     @inline(__always)
     private func nextStamp(_ shard: Shard) -> UInt64 {
@@ -63,7 +76,7 @@ final class Store: Sendable {
     }
 
     @inline(__always)
-    private static func isExpired(_ deadline: Double, clock: any CacheClock) -> Bool {
+    private static func isExpired(_ deadline: Double, clock: ExpiryClock) -> Bool {
         deadline != .infinity && clock.hasReached(deadline)
     }
 
@@ -84,7 +97,7 @@ final class Store: Sendable {
     /// counted.
     @inline(__always)
     private func liveIndex(
-        of key: String, _ hash: KeyHash, in table: inout EntryTable, clock: any CacheClock
+        of key: String, _ hash: KeyHash, in table: inout EntryTable, clock: ExpiryClock
     ) -> Int32? {
         guard let index = table.find(key, tag: hash.tag) else { return nil }
         if Store.isExpired(table[index].deadline, clock: clock) {
@@ -98,7 +111,7 @@ final class Store: Sendable {
     /// not exclusive (lock-free readers may be reading it): an expired entry met is removed, the
     /// table made exclusive first.
     @inline(__always)
-    private func liveIndex(of key: String, _ hash: KeyHash, in shard: Shard, clock: any CacheClock) -> Int32? {
+    private func liveIndex(of key: String, _ hash: KeyHash, in shard: Shard, clock: ExpiryClock) -> Int32? {
         guard let index = shard.table.pointee.find(key, tag: hash.tag) else { return nil }
         if Store.isExpired(shard.table.pointee[index].deadline, clock: clock) {
             shard.exclusive()
@@ -133,7 +146,7 @@ final class Store: Sendable {
     /// must change, and into this thread's ``ThreadRecord``). Otherwise one lock.
     @inline(__always)
     func read(
-        _ key: String, _ hash: KeyHash, clock: any CacheClock, counting: ReadCounting = .hitsAndMisses,
+        _ key: String, _ hash: KeyHash, clock: ExpiryClock, counting: ReadCounting = .hitsAndMisses,
         _ accept: (UnsafePointer<any Sendable>) -> Bool
     ) {
         read(hash, hasReached: { clock.hasReached($0) }, counting: counting, accept) {
@@ -234,7 +247,7 @@ final class Store: Sendable {
     /// The live value of `key` as a `Value`, made most recently used; `nil` for a miss.
     @inline(__always)
     func get<Value>(
-        _ key: String, _ hash: KeyHash, as type: Value.Type, clock: any CacheClock,
+        _ key: String, _ hash: KeyHash, as type: Value.Type, clock: ExpiryClock,
         counting: ReadCounting = .hitsAndMisses
     ) -> Value? {
         var result: Value?
@@ -247,7 +260,7 @@ final class Store: Sendable {
 
     /// The live value and deadline of `key`, without counting a read or changing recency (an
     /// expired entry met is removed and counted as an expiration).
-    func peek(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> (value: any Sendable, deadline: Double)? {
+    func peek(_ key: String, _ hash: KeyHash, clock: ExpiryClock) -> (value: any Sendable, deadline: Double)? {
         let shard = shards[hash.shard]
         shard.lock()
         defer { shard.unlock() }
@@ -256,7 +269,7 @@ final class Store: Sendable {
     }
 
     /// Whether `key` holds a live entry. Recency is not changed; an expired entry is removed.
-    func contains(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
+    func contains(_ key: String, _ hash: KeyHash, clock: ExpiryClock) -> Bool {
         let shard = shards[hash.shard]
         shard.lock()
         defer { shard.unlock() }
@@ -414,7 +427,7 @@ final class Store: Sendable {
                     guard ties > 0 else { continue }
                     ties -= 1
                 }
-                table.pointee.remove(at: index, tag: KeyHash(entry.key).tag)
+                table.pointee.remove(at: index, tag: hash(entry.key).tag)
                 table.pointee.statistics.culled &+= 1
             }
         }
@@ -440,7 +453,7 @@ final class Store: Sendable {
     }
 
     /// Changes the expiry of a live entry without changing its recency (`nil`: remove it).
-    func touch(_ key: String, _ hash: KeyHash, deadline: Double?, clock: any CacheClock) -> Bool {
+    func touch(_ key: String, _ hash: KeyHash, deadline: Double?, clock: ExpiryClock) -> Bool {
         let shard = shards[hash.shard]
         return shard.withExclusiveLock { table in
             guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return false }
@@ -455,7 +468,7 @@ final class Store: Sendable {
     }
 
     /// Removes `key`. Returns whether it held a live entry.
-    func delete(_ key: String, _ hash: KeyHash, clock: any CacheClock) -> Bool {
+    func delete(_ key: String, _ hash: KeyHash, clock: ExpiryClock) -> Bool {
         let shard = shards[hash.shard]
         return shard.withExclusiveLock { table in
             guard let index = liveIndex(of: key, hash, in: &table, clock: clock) else { return false }
@@ -468,7 +481,7 @@ final class Store: Sendable {
     /// Replaces the `Int` under `key` by `operation(value)`, keeping its expiry and making it most
     /// recently used. `operation` returns `nil` on overflow.
     func adjust(
-        _ key: String, _ hash: KeyHash, clock: any CacheClock, operation: (Int) -> Int?
+        _ key: String, _ hash: KeyHash, clock: ExpiryClock, operation: (Int) -> Int?
     ) throws(CacheError) -> Int {
         let shard = shards[hash.shard]
         return try shard.withExclusiveLock { (table) throws(CacheError) -> Int in

@@ -5,7 +5,8 @@ import Testing
 /// Values of every kind of type come back as stored, and as any type they can be cast to, from
 /// `get`, `getOrSet` and `getMany`: what `LocMemCache._cast` reads straight out of the existential
 /// container for a value stored as exactly the requested type (in the buffer, or in a heap box), and
-/// hands to `as?` otherwise. Each case is checked against `as?` on the same value.
+/// hands to `as?` otherwise. Each value must come back equal to what was stored (and a class instance as the
+/// same object), and a request for another type must give what `as?` gives: `nil`, or the value cast.
 @Suite struct LocMemCacheValueTypesTests {
     struct ThreeWords: Sendable, Equatable { var a: Int, b: Int, c: Int }
     struct ThreeWordsAndAByte: Sendable, Equatable { var a: Int, b: Int, c: Int, d: UInt8 }
